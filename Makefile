@@ -1,0 +1,54 @@
+# The two commands in the README: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# Tests run with production-like settings (DEBUG off) and a throwaway key.
+TEST_ENV := SECRET_KEY=test-only-secret-key DEBUG=0 \
+	STATICFILES_BACKEND=django.contrib.staticfiles.storage.StaticFilesStorage \
+	DJANGO_ALLOW_ASYNC_UNSAFE=true SECURE_SSL_REDIRECT=0
+DEV_ENV := DEBUG=$${DEBUG:-1}
+
+.PHONY: run test lint format migrations-check pytest install assets serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+## make run: set everything up and serve the seed plan on http://127.0.0.1:$(PORT)
+run: install
+	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input
+	$(DEV_ENV) $(BIN)/python manage.py loaddata seed_plan
+	$(DEV_ENV) $(BIN)/python manage.py load_demo
+	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+## make test: lint, check migrations, run the whole suite
+test: install lint migrations-check pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrations-check: install
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+pytest: install
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+## make assets: rebuild the committed GOV.UK Frontend CSS/JS (needs Node.js and npm)
+assets:
+	bash assets/build.sh
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

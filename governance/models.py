@@ -1,0 +1,1 @@
+# Monthly updates, boards and packs arrive with their issues.

@@ -1,0 +1,1 @@
+# Measures arrive with the key measures issue.

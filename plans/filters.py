@@ -1,0 +1,63 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from .models import Action, Recommendation, Role
+
+DATE_HINT = "For example, 31/12/2019"
+
+
+class ActionFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Text", method="filter_text", help_text="Words in the reference, description or by when"
+    )
+    recommendation = django_filters.ModelChoiceFilter(
+        queryset=Recommendation.objects.none(), empty_label="Any recommendation"
+    )
+    lead = django_filters.ModelChoiceFilter(
+        label="Lead", queryset=Role.objects.none(), field_name="leads", empty_label="Any lead"
+    )
+    organisation = django_filters.ChoiceFilter(
+        label="Lead's organisation", field_name="leads__organisation", empty_label="Any organisation"
+    )
+    due_after = django_filters.DateFilter(
+        label="Due on or after", field_name="due_date", lookup_expr="gte", help_text=DATE_HINT,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )  # fmt: skip
+    due_before = django_filters.DateFilter(
+        label="Due on or before", field_name="due_date", lookup_expr="lte", help_text=DATE_HINT,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )  # fmt: skip
+
+    class Meta:
+        model = Action
+        fields = ["q", "recommendation", "lead", "organisation", "due_after", "due_before"]
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        self.filters["recommendation"].queryset = plan.recommendations.order_by("order")
+        self.filters["lead"].queryset = plan.roles.order_by("title", "organisation")
+        organisations = (
+            plan.roles.exclude(organisation="")
+            .order_by("organisation")
+            .values_list("organisation", flat=True)
+            .distinct()
+        )
+        self.filters["organisation"].extra["choices"] = [(o, o) for o in organisations]
+
+    def filter_text(self, queryset, name, value):
+        words = value.split()
+        for word in words:
+            queryset = queryset.filter(
+                Q(description__icontains=word) | Q(reference__icontains=word) | Q(due_text__icontains=word)
+            )
+        return queryset
+
+    @property
+    def qs(self):
+        # Joining leads can repeat an action; keep each once.
+        queryset = super().qs
+        if self.form.is_valid() and (self.form.cleaned_data.get("lead") or self.form.cleaned_data.get("organisation")):
+            queryset = queryset.distinct()
+        return queryset

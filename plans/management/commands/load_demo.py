@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.management.base import BaseCommand, CommandError
+
+# Demo accounts, listed in the README. Never for a live service: refused when DEBUG is off.
+DEMO_PASSWORD = "demo-password-2019"
+DEMO_USERS = [
+    {"username": "admin", "first_name": "Alex", "last_name": "Admin", "is_staff": True, "is_superuser": True},
+    {"username": "board", "first_name": "Bola", "last_name": "Board-Member"},
+    {"username": "lead", "first_name": "Lee", "last_name": "Lead"},
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo users (and, with later features, demo data) for trying the tracker. DEBUG only."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("load_demo is for trying the tracker locally and is refused when DEBUG is off.")
+        User = get_user_model()
+        for spec in DEMO_USERS:
+            fields = {key: value for key, value in spec.items() if key != "username"}
+            user, created = User.objects.update_or_create(
+                username=spec["username"], defaults=fields | {"email": f"{spec['username']}@example.org"}
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            self.stdout.write(f"{'Created' if created else 'Updated'} demo user '{user.username}'.")
+        # Until per-plan access arrives, the admin may import plans through the web page.
+        admin = User.objects.get(username="admin")
+        admin.user_permissions.add(Permission.objects.get(codename="add_plan", content_type__app_label="plans"))
+        self.stdout.write(self.style.SUCCESS(f"Demo users ready; password for each: {DEMO_PASSWORD}"))

@@ -1,0 +1,275 @@
+"""Writes to plans: import (any format) and export, each in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from . import formats
+from .models import Action, ActionLead, Finding, Plan, PlanImport, Recommendation, Role, Statement
+
+
+class PlanExists(Exception):
+    def __init__(self, slug: str):
+        super().__init__(f"A plan with the slug '{slug}' exists already; choose --replace to replace it.")
+        self.slug = slug
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def plan_slug_for(data: dict) -> str:
+    return data.get("slug") or slugify(data["title"])[:100] or "plan"
+
+
+@transaction.atomic
+def plan_import(*, data: dict, replace: bool = False) -> Plan:
+    """Create a plan from validated plan data (see `formats.validate_plan_data`).
+
+    Atomic: either the whole plan is written or nothing is. A plan whose slug exists is
+    refused unless `replace`, which deletes the old plan first.
+    """
+    slug = plan_slug_for(data)
+    existing = Plan.objects.filter(slug=slug).first()
+    if existing is not None:
+        if not replace:
+            raise PlanExists(slug)
+        existing.delete()
+
+    inspection = data.get("inspection") or {}
+    published = data.get("published") or ""
+    plan = Plan(
+        slug=slug,
+        title=data["title"],
+        organisation=data["organisation"],
+        summary=data.get("summary", ""),
+        governance=data.get("governance", ""),
+        source=data.get("source", ""),
+        published_text=published,
+        inspection_type=inspection.get("type", ""),
+        inspection_start=_date(inspection.get("start")),
+        inspection_end=_date(inspection.get("end")),
+        inspection_judgement=inspection.get("judgement", ""),
+        report_published=_date(inspection.get("report_published")),
+        extra=data.get("extra", {}),
+    )
+    plan.full_clean()
+    plan.save()
+
+    Finding.objects.bulk_create(
+        Finding(plan=plan, kind=item["kind"], text=item["text"], order=position)
+        for position, item in enumerate(data.get("findings", []), start=1)
+    )
+
+    # Roles: those listed, then any lead named only on an action, in order of appearance.
+    roles: dict[str, Role] = {}
+    for item in data.get("roles", []):
+        roles[item["title"]] = Role(plan=plan, title=item["title"], organisation=item.get("organisation", ""))
+    for rec in data["recommendations"]:
+        for action in rec.get("actions", []):
+            for title in action.get("leads", []):
+                roles.setdefault(title, Role(plan=plan, title=title, organisation=""))
+    Role.objects.bulk_create(roles.values())
+
+    recommendations = [
+        Recommendation(
+            plan=plan,
+            reference=rec["reference"].strip(),
+            text=rec["text"],
+            letter_text=rec.get("letter_text", ""),
+            order=position,
+            extra=rec.get("extra", {}),
+        )
+        for position, rec in enumerate(data["recommendations"], start=1)
+    ]
+    for recommendation in recommendations:
+        recommendation.clean_fields(exclude=["plan"])
+    Recommendation.objects.bulk_create(recommendations)
+
+    actions: list[Action] = []
+    action_leads: list[tuple[Action, list[str]]] = []
+    for recommendation, rec in zip(recommendations, data["recommendations"], strict=True):
+        for item in rec.get("actions", []):
+            action = Action(
+                plan=plan,
+                recommendation=recommendation,
+                reference=item["reference"].strip(),
+                description=item.get("description", ""),
+                description_missing=bool(item.get("description_missing")) or not item.get("description", "").strip(),
+                start_text=item.get("start") or "",
+                due_text=item.get("due") or "",
+                order=len(actions) + 1,
+                extra=item.get("extra", {}),
+            )
+            action.derive_dates()
+            action.clean_fields(exclude=["plan", "recommendation"])
+            actions.append(action)
+            action_leads.append((action, item.get("leads", [])))
+    Action.objects.bulk_create(actions)
+    ActionLead.objects.bulk_create(
+        ActionLead(action=action, role=roles[title], order=position)
+        for action, titles in action_leads
+        for position, title in enumerate(dict.fromkeys(titles))
+    )
+
+    # Statements: identical text within a recommendation is one statement, linked to every
+    # action on whose row it stands.
+    statements: dict[tuple[int, str, str], Statement] = {}
+    links: list[tuple[Statement, Action]] = []
+
+    def statement(recommendation: Recommendation, kind: str, text: str) -> Statement:
+        key = (recommendation.order, kind, text)
+        if key not in statements:
+            statements[key] = Statement(
+                plan=plan, recommendation=recommendation, kind=kind, text=text, order=len(statements) + 1
+            )
+        return statements[key]
+
+    action_iter = iter(actions)
+    for recommendation, rec in zip(recommendations, data["recommendations"], strict=True):
+        for kind, key in ((Statement.Kind.OUTCOME, "outcomes"), (Statement.Kind.MEASURE, "measures")):
+            for text in rec.get(key, []):
+                statement(recommendation, kind, text)
+        for item in rec.get("actions", []):
+            action = next(action_iter)
+            for kind, key in ((Statement.Kind.OUTCOME, "outcomes"), (Statement.Kind.MEASURE, "measures")):
+                for text in item.get(key, []):
+                    links.append((statement(recommendation, kind, text), action))
+    Statement.objects.bulk_create(statements.values())
+    Through = Statement.actions.through
+    Through.objects.bulk_create({(s.pk, a.pk): Through(statement_id=s.pk, action_id=a.pk) for s, a in links}.values())
+    return plan
+
+
+def plan_import_file(*, content: bytes, fmt: str, overrides: dict | None = None, replace: bool = False):
+    """Read and import a file in one go. Returns (plan or None, ReadResult)."""
+    result = formats.read_plan(content, fmt, overrides=overrides)
+    if not result.ok:
+        return None, result
+    return plan_import(data=result.data, replace=replace), result
+
+
+def plan_import_preview(*, content: bytes, filename: str, fmt: str, replace: bool, by) -> PlanImport:
+    """Read an upload and keep it, with its warnings and errors, until someone confirms it."""
+    result = formats.read_plan(content, fmt)
+    errors = list(result.errors)
+    if result.ok and not replace and Plan.objects.filter(slug=plan_slug_for(result.data)).exists():
+        errors.append(
+            f"A plan with the slug '{plan_slug_for(result.data)}' exists already. "
+            "Choose to replace it, or give the file another slug."
+        )
+    preview = PlanImport(
+        uploaded_by=by,
+        filename=filename[:255],
+        format=fmt,
+        replace=replace,
+        data=result.data if not errors else None,
+        warnings=result.warnings,
+        errors=errors,
+    )
+    preview.full_clean()
+    preview.save()
+    return preview
+
+
+@transaction.atomic
+def plan_import_confirm(*, preview: PlanImport, by) -> Plan:
+    preview = PlanImport.objects.select_for_update().get(pk=preview.pk)
+    if preview.status != PlanImport.Status.PREVIEWED or preview.errors or preview.data is None:
+        raise ValueError("This upload cannot be imported: it has errors or was imported already.")
+    plan = plan_import(data=preview.data, replace=preview.replace)
+    preview.status = PlanImport.Status.IMPORTED
+    preview.plan = plan
+    preview.data = None  # the plan itself now holds it
+    preview.full_clean()
+    preview.save()
+    return plan
+
+
+# Export -----------------------------------------------------------------------------------
+
+
+def plan_to_data(plan: Plan) -> dict:
+    """The plan in the JSON plan format, with nothing dropped."""
+    roles = list(plan.roles.order_by("id"))
+    recommendations = list(plan.recommendations.order_by("order"))
+    actions = list(plan.actions.order_by("order").prefetch_related("action_leads__role"))
+    statements = list(plan.statements.order_by("order").prefetch_related("actions"))
+    by_action: dict[int, dict[str, list[str]]] = {a.pk: {"outcome": [], "measure": []} for a in actions}
+    rec_level: dict[int, dict[str, list[str]]] = {r.pk: {"outcome": [], "measure": []} for r in recommendations}
+    for item in statements:
+        linked = list(item.actions.all())
+        if not linked:
+            rec_level[item.recommendation_id][item.kind].append(item.text)
+        for action in linked:
+            by_action[action.pk][item.kind].append(item.text)
+    actions_by_rec: dict[int, list[Action]] = {r.pk: [] for r in recommendations}
+    for action in actions:
+        actions_by_rec[action.recommendation_id].append(action)
+
+    def action_data(action: Action) -> dict:
+        item = {"reference": action.reference, "description": action.description}
+        if action.description_missing:
+            item["description_missing"] = True
+        item |= {
+            "leads": [link.role.title for link in sorted(action.action_leads.all(), key=lambda link: link.order)],
+            "start": action.start_text or None,
+            "due": action.due_text or None,
+            "outcomes": by_action[action.pk]["outcome"],
+            "measures": by_action[action.pk]["measure"],
+        }
+        if action.extra:
+            item["extra"] = action.extra
+        return item
+
+    def recommendation_data(rec: Recommendation) -> dict:
+        item = {"reference": rec.reference, "text": rec.text}
+        if rec.letter_text:
+            item["letter_text"] = rec.letter_text
+        if rec_level[rec.pk]["outcome"]:
+            item["outcomes"] = rec_level[rec.pk]["outcome"]
+        if rec_level[rec.pk]["measure"]:
+            item["measures"] = rec_level[rec.pk]["measure"]
+        item["actions"] = [action_data(a) for a in actions_by_rec[rec.pk]]
+        if rec.extra:
+            item["extra"] = rec.extra
+        return item
+
+    data = {
+        "format": formats.FORMAT_NAME,
+        "slug": plan.slug,
+        "title": plan.title,
+        "organisation": plan.organisation,
+        "published": plan.published_text or None,
+        "summary": plan.summary,
+        "governance": plan.governance,
+        "source": plan.source,
+        "inspection": {
+            "type": plan.inspection_type,
+            "start": plan.inspection_start.isoformat() if plan.inspection_start else None,
+            "end": plan.inspection_end.isoformat() if plan.inspection_end else None,
+            "judgement": plan.inspection_judgement,
+            "report_published": plan.report_published.isoformat() if plan.report_published else None,
+        },
+        "roles": [{"title": r.title, "organisation": r.organisation} for r in roles],
+        "findings": [{"kind": f.kind, "text": f.text} for f in plan.findings.order_by("order")],
+        "recommendations": [recommendation_data(r) for r in recommendations],
+    }
+    if plan.extra:
+        data["extra"] = plan.extra
+    return data
+
+
+EXPORTERS = {"json": formats.to_json, "csv": formats.to_csv, "xlsx": formats.to_xlsx}
+CONTENT_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def plan_export(*, plan: Plan, fmt: str) -> bytes:
+    return EXPORTERS[fmt](plan_to_data(plan))

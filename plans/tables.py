@@ -1,0 +1,44 @@
+import django_tables2 as tables
+from django.template.defaultfilters import date as date_filter
+from django.utils.html import format_html, format_html_join
+
+from .models import Action
+
+
+class ActionTable(tables.Table):
+    reference = tables.Column(verbose_name="Action", order_by=("order",), linkify=True)
+    description = tables.Column(verbose_name="Description", orderable=False)
+    recommendation = tables.Column(
+        verbose_name="Recommendation", accessor="recommendation__reference", order_by=("recommendation__order", "order")
+    )
+    leads = tables.Column(verbose_name="Leads", empty_values=(), orderable=False)
+    due = tables.Column(verbose_name="By when", accessor="due_text", order_by=("due_date", "order"))
+
+    class Meta:
+        model = Action
+        fields = ["reference", "description", "recommendation", "leads", "due"]
+        order_by = ("reference",)
+        attrs = {"class": "govuk-table app-table--actions"}
+        empty_text = "No actions match these filters."
+
+    def render_description(self, record, value):
+        if record.description_missing:
+            return format_html('<span class="govuk-hint govuk-!-margin-0">Description missing in the source</span>')
+        return value if len(value) <= 160 else value[:157].rsplit(" ", 1)[0] + "…"
+
+    def render_leads(self, record):
+        roles = record.lead_roles()
+        if not roles:
+            return format_html('<span class="govuk-hint govuk-!-margin-0">No lead named</span>')
+        return format_html(
+            '<ul class="govuk-list govuk-!-margin-0">{}</ul>',
+            format_html_join("", "<li>{}</li>", ((role.title,) for role in roles)),
+        )
+
+    def render_due(self, record):
+        if record.due_date is None:
+            return record.due_text or "—"
+        derived = date_filter(record.due_date, "j F Y")
+        if record.due_recurrence:
+            derived += f", then {record.get_due_recurrence_display().lower()}"
+        return format_html('{}<br><span class="govuk-hint govuk-!-margin-0">{}</span>', record.due_text, derived)

@@ -1,0 +1,208 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required, permission_required
+from django.db import DatabaseError, connection
+from django.db.models import Count, Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+from django_tables2 import RequestConfig
+
+from . import formats, services
+from .filters import ActionFilter
+from .forms import ConfirmImportForm, PlanUploadForm
+from .models import Action, ActionLead, Plan, PlanImport, Recommendation, Statement
+from .tables import ActionTable
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def _plan_overview(request: HttpRequest, plan: Plan) -> HttpResponse:
+    recommendations = plan.recommendations.annotate(action_count=Count("actions")).order_by("order")
+    findings = list(plan.findings.order_by("order"))
+    return render(
+        request,
+        "plans/plan_detail.html",
+        {
+            "plan": plan,
+            "nav": "plans",
+            "recommendations": recommendations,
+            "strengths": [f for f in findings if f.kind == "strength"],
+            "areas": [f for f in findings if f.kind == "area_for_improvement"],
+            "action_total": sum(r.action_count for r in recommendations),
+        },
+    )
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    plans = list(Plan.objects.with_counts().order_by("title")[:2])
+    if len(plans) == 1:
+        return _plan_overview(request, plans[0])
+    return render(
+        request,
+        "plans/plan_list.html",
+        {"plans": Plan.objects.with_counts().order_by("organisation", "title"), "nav": "plans"},
+    )
+
+
+@require_GET
+def plan_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return _plan_overview(request, get_object_or_404(Plan, slug=slug))
+
+
+def _leads_prefetch():
+    return Prefetch("action_leads", queryset=ActionLead.objects.select_related("role").order_by("order"))
+
+
+@require_GET
+def recommendation_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    recommendation = get_object_or_404(Recommendation.objects.select_related("plan"), plan__slug=slug, pk=pk)
+    plan = recommendation.plan
+    actions = list(recommendation.actions.order_by("order").prefetch_related(_leads_prefetch()))
+    statements = list(
+        recommendation.statements.order_by("order").prefetch_related(
+            Prefetch(
+                "actions",
+                queryset=Action.objects.order_by("order").only("id", "reference", "order", "plan_id"),
+                to_attr="linked_actions",
+            )
+        )
+    )
+    return render(
+        request,
+        "plans/recommendation_detail.html",
+        {
+            "plan": plan,
+            "nav": "plans",
+            "recommendation": recommendation,
+            "crumbs": [(plan.title, plan.get_absolute_url()), (f"Recommendation {recommendation.reference}", None)],
+            "actions": actions,
+            "outcomes": [s for s in statements if s.kind == Statement.Kind.OUTCOME],
+            "measures": [s for s in statements if s.kind == Statement.Kind.MEASURE],
+        },
+    )
+
+
+@require_GET
+def action_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    action = get_object_or_404(
+        Action.objects.select_related("plan", "recommendation").prefetch_related(_leads_prefetch()),
+        plan__slug=slug,
+        pk=pk,
+    )
+    statements = list(action.statements.order_by("order"))
+    return render(
+        request,
+        "plans/action_detail.html",
+        {
+            "plan": action.plan,
+            "nav": "actions",
+            "action": action,
+            "crumbs": [
+                (action.plan.title, action.plan.get_absolute_url()),
+                (f"Recommendation {action.recommendation.reference}", action.recommendation.get_absolute_url()),
+                (f"Action {action.reference}", None),
+            ],
+            "leads": action.lead_roles(),
+            "outcomes": [s for s in statements if s.kind == Statement.Kind.OUTCOME],
+            "measures": [s for s in statements if s.kind == Statement.Kind.MEASURE],
+        },
+    )
+
+
+@require_GET
+def action_list(request: HttpRequest, slug: str) -> HttpResponse:
+    plan = get_object_or_404(Plan, slug=slug)
+    queryset = plan.actions.select_related("recommendation").prefetch_related(_leads_prefetch())
+    action_filter = ActionFilter(request.GET or None, queryset=queryset, plan=plan)
+    table = ActionTable(action_filter.qs)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return render(
+        request,
+        "plans/action_list.html",
+        {
+            "plan": plan,
+            "nav": "actions",
+            "filter": action_filter,
+            "table": table,
+            "crumbs": [(plan.title, plan.get_absolute_url()), ("Actions", None)],
+        },
+    )
+
+
+@require_GET
+def plan_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    if fmt not in formats.FORMATS:
+        raise Http404("No such format.")
+    plan = get_object_or_404(Plan, slug=slug)
+    response = HttpResponse(services.plan_export(plan=plan, fmt=fmt), content_type=services.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{plan.slug}.{fmt}"'
+    return response
+
+
+@permission_required("plans.add_plan", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    form = PlanUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        preview = services.plan_import_preview(
+            content=upload.read(),
+            filename=upload.name,
+            fmt=formats.guess_format(upload.name),
+            replace=form.cleaned_data["replace"],
+            by=request.user,
+        )
+        return redirect("plans:import_preview", pk=preview.pk)
+    return render(request, "plans/import_upload.html", {"form": form, "nav": "import"})
+
+
+@permission_required("plans.add_plan", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    preview = get_object_or_404(PlanImport, pk=pk, uploaded_by=request.user)
+    if request.method == "POST":
+        form = ConfirmImportForm(request.POST)
+        if form.is_valid() and preview.status == PlanImport.Status.PREVIEWED:
+            if form.cleaned_data["decision"] == "cancel":
+                preview.status = PlanImport.Status.CANCELLED
+                preview.data = None
+                preview.save(update_fields=["status", "data"])
+                messages.info(request, f"The import of {preview.filename} was cancelled; nothing was imported.")
+                return redirect("plans:import_upload")
+            if not preview.errors:
+                plan = services.plan_import_confirm(preview=preview, by=request.user)
+                messages.success(request, f"Imported {plan.title}: {plan.actions.count()} actions.")
+                return redirect(plan)
+    summary = None
+    if preview.data:
+        recommendations = preview.data.get("recommendations", [])
+        summary = {
+            "title": preview.data.get("title"),
+            "organisation": preview.data.get("organisation"),
+            "slug": preview.data.get("slug") or "",
+            "findings": len(preview.data.get("findings", [])),
+            "roles": len(preview.data.get("roles", [])),
+            "recommendations": [
+                {"reference": r["reference"], "text": r["text"], "actions": len(r.get("actions", []))}
+                for r in recommendations
+            ],
+            "actions": sum(len(r.get("actions", [])) for r in recommendations),
+        }
+    return render(
+        request,
+        "plans/import_preview.html",
+        {"preview": preview, "summary": summary, "nav": "import"},
+    )
