@@ -8,9 +8,7 @@ DATE_HINT = "For example, 31/12/2019"
 
 
 class ActionFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        label="Text", method="filter_text", help_text="Words in the reference, description or by when"
-    )
+    q = django_filters.CharFilter(label="Words in the action", method="filter_text")
     recommendation = django_filters.ModelChoiceFilter(
         queryset=Recommendation.objects.none(), empty_label="Any recommendation"
     )
