@@ -147,6 +147,7 @@ def _cell_text(value) -> str:
 def _rows_to_plan(header: list[str], rows: list[tuple[int, list[str]]], *, what: str) -> dict:
     """Turn action rows (row number, cells) into the plan's recommendations."""
     errors: list[str] = []
+    header = [unescape_formula(name) for name in header]
     names = [name.strip().lower() for name in header]
     missing = [column for column in ("recommendation_reference", "action_reference") if column not in names]
     if missing:
@@ -218,7 +219,7 @@ def _rows_to_plan(header: list[str], rows: list[tuple[int, list[str]]], *, what:
         if not description.strip():
             action["description_missing"] = True
         if extra:
-            action["extra"] = extra
+            pass
         if _action_is_bare(action):
             errors.append(
                 f"Row {row_number}: action '{action_ref}' has a reference and nothing else "
@@ -435,6 +436,7 @@ def validate_plan_data(data) -> ReadResult:
                     _lift_unknown(action, ACTION_KEYS, label, warnings)
     for error in sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
         errors.append(f"{_describe_path(data, error.absolute_path)} {_schema_message(error)}.")
+    _find_nul(data, data, [], errors)
     if errors:
         return ReadResult(None, warnings, errors)
 
@@ -471,13 +473,25 @@ def validate_plan_data(data) -> ReadResult:
     return ReadResult(data, warnings, errors)
 
 
+def _find_nul(data: dict, node, path: list, errors: list[str]) -> None:
+    """Name every text holding a NUL character: PostgreSQL cannot store one (SQLite can)."""
+    if isinstance(node, str) and "\x00" in node:
+        errors.append(f"{_describe_path(data, path)} must not contain the NUL character (\\u0000).")
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if "\x00" in key:
+                errors.append(f"{_describe_path(data, path)} has a field name with the NUL character (\\u0000).")
+            _find_nul(data, value, [*path, key], errors)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            _find_nul(data, value, [*path, index], errors)
+
+
 def _lift_unknown(obj: dict, known: list[str], label: str, warnings: list[str]) -> None:
     unknown = [key for key in obj if key not in known]
-    if not unknown:
-        return
-    extra = obj.get("extra")
-    if not isinstance(extra, dict):
-        extra = {}
+    extra = obj.get("extra", {})
+    if not unknown or not isinstance(extra, dict):
+        return  # a non-object 'extra' is an error the schema names; replacing it would lose it
     for key in unknown:
         extra[key] = obj.pop(key)
         warnings.append(f"{label}: field '{key}' is not part of the plan format; it is kept in 'extra'.")
@@ -508,7 +522,7 @@ def _extra_cell(value) -> str:
 def action_rows(data: dict) -> tuple[list[str], list[list[str]]]:
     """The plan as one row per action (and a row for a recommendation with no actions)."""
     extra_columns = _extra_columns(data)
-    header = CSV_COLUMNS + extra_columns
+    header = CSV_COLUMNS + [escape_formula(column) for column in extra_columns]
     rows = []
     for rec in data["recommendations"]:
         rec_level = rec.get("outcomes") or rec.get("measures") or rec.get("extra") or not rec.get("actions")
@@ -565,7 +579,7 @@ def to_xlsx(data: dict) -> bytes:
             value = data.get(key)
         plan_rows.append([key, escape_formula(value or "")])
     for key, value in (data.get("extra") or {}).items():
-        plan_rows.append([key, escape_formula(_extra_cell(value))])
+        plan_rows.append([escape_formula(key), escape_formula(_extra_cell(value))])
     _write_sheet(workbook.create_sheet("Plan"), ["key", "value"], plan_rows, widths={"value": 100})
     _write_sheet(
         workbook.create_sheet("Findings"),

@@ -116,12 +116,13 @@ def plan_import(*, data: dict, replace: bool = False) -> Plan:
     )
 
     # Statements: identical text within a recommendation is one statement, linked to every
-    # action on whose row it stands.
-    statements: dict[tuple[int, str, str], Statement] = {}
+    # action on whose row it stands. A recommendation's own statement (on no action's row) is
+    # kept apart from the same words on an action, or the export would lose it.
+    statements: dict[tuple[int, str, str, bool], Statement] = {}
     links: list[tuple[Statement, Action]] = []
 
-    def statement(recommendation: Recommendation, kind: str, text: str) -> Statement:
-        key = (recommendation.order, kind, text)
+    def statement(recommendation: Recommendation, kind: str, text: str, *, own: bool = False) -> Statement:
+        key = (recommendation.order, kind, text, own)
         if key not in statements:
             statements[key] = Statement(
                 plan=plan, recommendation=recommendation, kind=kind, text=text, order=len(statements) + 1
@@ -132,7 +133,7 @@ def plan_import(*, data: dict, replace: bool = False) -> Plan:
     for recommendation, rec in zip(recommendations, data["recommendations"], strict=True):
         for kind, key in ((Statement.Kind.OUTCOME, "outcomes"), (Statement.Kind.MEASURE, "measures")):
             for text in rec.get(key, []):
-                statement(recommendation, kind, text)
+                statement(recommendation, kind, text, own=True)
         for item in rec.get("actions", []):
             action = next(action_iter)
             for kind, key in ((Statement.Kind.OUTCOME, "outcomes"), (Statement.Kind.MEASURE, "measures")):

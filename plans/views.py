@@ -70,7 +70,7 @@ def _leads_prefetch():
 def recommendation_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     recommendation = get_object_or_404(Recommendation.objects.select_related("plan"), plan__slug=slug, pk=pk)
     plan = recommendation.plan
-    actions = list(recommendation.actions.order_by("order").prefetch_related(_leads_prefetch()))
+    actions = list(recommendation.actions.select_related("plan").order_by("order").prefetch_related(_leads_prefetch()))
     statements = list(
         recommendation.statements.order_by("order").prefetch_related(
             Prefetch(
@@ -125,7 +125,7 @@ def action_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_GET
 def action_list(request: HttpRequest, slug: str) -> HttpResponse:
     plan = get_object_or_404(Plan, slug=slug)
-    queryset = plan.actions.select_related("recommendation").prefetch_related(_leads_prefetch())
+    queryset = plan.actions.select_related("plan", "recommendation").prefetch_related(_leads_prefetch())
     action_filter = ActionFilter(request.GET or None, queryset=queryset, plan=plan)
     table = ActionTable(action_filter.qs)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)

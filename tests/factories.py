@@ -72,3 +72,51 @@ def add_statement(action: Action, kind: str, text: str, order: int) -> Statement
     )
     statement.actions.add(action)
     return statement
+
+
+def build_plan(slug: str, actions: int, *, recommendations: int = 10, roles: int = 20) -> Plan:
+    """A plan of any size, written with bulk_create (for query-count tests at scale)."""
+    plan = Plan.objects.create(slug=slug, title=f"Plan {slug}", organisation="Test Borough Council")
+    recs = Recommendation.objects.bulk_create(
+        Recommendation(plan=plan, reference=str(i + 1), text=f"Recommendation {i + 1}", order=i + 1)
+        for i in range(recommendations)
+    )
+    role_objects = Role.objects.bulk_create(
+        Role(plan=plan, title=f"Head of Service {i + 1}", organisation=["Council", "NHS trust", "CCG"][i % 3])
+        for i in range(roles)
+    )
+    per_rec = max(1, actions // recommendations)
+    action_objects = Action.objects.bulk_create(
+        Action(
+            plan=plan,
+            recommendation=recs[min(i // per_rec, recommendations - 1)],
+            reference=f"{min(i // per_rec, recommendations - 1) + 1}.{i % per_rec + 1}",
+            description=f"Action number {i + 1} of the plan",
+            due_text="December 2019",
+            due_date="2019-12-31",
+            order=i + 1,
+        )
+        for i in range(actions)
+    )
+    ActionLead.objects.bulk_create(
+        ActionLead(action=action, role=role_objects[(i + k) % roles], order=k)
+        for i, action in enumerate(action_objects)
+        for k in range(2)
+    )
+    statements = Statement.objects.bulk_create(
+        Statement(
+            plan=plan,
+            recommendation=action.recommendation,
+            kind=Statement.Kind.OUTCOME if k == 0 else Statement.Kind.MEASURE,
+            text=f"Statement {k} of action {i + 1}",
+            order=2 * i + k + 1,
+        )
+        for i, action in enumerate(action_objects)
+        for k in range(2)
+    )
+    Through = Statement.actions.through
+    Through.objects.bulk_create(
+        Through(statement_id=statement.pk, action_id=action_objects[(statement.order - 1) // 2].pk)
+        for statement in statements
+    )
+    return plan

@@ -51,10 +51,19 @@ def seed_rows() -> list[dict]:
     return rows
 
 
+@pytest.fixture(scope="module")
+def seed_loaded(django_db_setup, django_db_blocker):
+    """Loaded once for this module's read-only tests, then removed."""
+    with django_db_blocker.unblock():
+        call_command("loaddata", "seed_plan", verbosity=0)
+        plan = Plan.objects.get(slug="barking-dagenham-ilacs-2019")
+        yield plan
+        plan.delete()
+
+
 @pytest.fixture
-def seed(db):
-    call_command("loaddata", "seed_plan", verbosity=0)
-    return Plan.objects.get(slug="barking-dagenham-ilacs-2019")
+def seed(db, seed_loaded):
+    return seed_loaded
 
 
 def test_source_copy_matches_the_shared_seed():
