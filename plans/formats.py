@@ -219,7 +219,7 @@ def _rows_to_plan(header: list[str], rows: list[tuple[int, list[str]]], *, what:
         if not description.strip():
             action["description_missing"] = True
         if extra:
-            pass
+            action["extra"] = extra
         if _action_is_bare(action):
             errors.append(
                 f"Row {row_number}: action '{action_ref}' has a reference and nothing else "
