@@ -36,7 +36,12 @@ def plan_json(actions: int = 500) -> bytes:
             }
         )
     return json.dumps(
-        {"slug": "bench-import-500", "title": "Benchmark plan", "organisation": "Bench", "recommendations": recommendations}
+        {
+            "slug": "bench-import-500",
+            "title": "Benchmark plan",
+            "organisation": "Bench",
+            "recommendations": recommendations,
+        }
     ).encode()
 
 

@@ -1,6 +1,6 @@
 """Write docs/plan-template.csv and .xlsx from docs/plan-template.json.
 
-    .venv/bin/python docs/make_templates.py
+.venv/bin/python docs/make_templates.py
 """
 
 import json

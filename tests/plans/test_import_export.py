@@ -17,10 +17,8 @@ from plans.services import plan_export
 from tests.conftest import SEED_SLUG
 
 SEED_FILE = Path(settings.BASE_DIR) / "fixtures" / "seed" / "barking-dagenham-2019.plan.json"
-COLUMNS = [
-    "recommendation_reference", "recommendation_text", "action_reference", "description", "leads", "start", "due",
-    "outcomes", "measures",
-]  # fmt: skip
+COLUMNS = "recommendation_reference recommendation_text action_reference description leads start due outcomes measures"
+COLUMNS = COLUMNS.split()
 
 
 def import_plan(path, *options) -> str:
@@ -112,20 +110,10 @@ def statement_facts(plan: Plan) -> list[tuple]:
 
 
 def small_plan(**action_changes) -> dict:
-    return {
-        "title": "Small plan",
-        "organisation": "Anyshire County Council",
-        "recommendations": [
-            {
-                "reference": "1",
-                "text": "Know the children",
-                "actions": [
-                    {"reference": "1.1", "description": "Audit the front door"},
-                    {"reference": "1.2", "description": "Re-audit the front door", **action_changes},
-                ],
-            }
-        ],
-    }
+    actions = [{"reference": "1.1", "description": "Audit"}, {"reference": "1.2", "description": "Re-audit"}]
+    actions[1] |= action_changes
+    recommendation = {"reference": "1", "text": "Know the children", "actions": actions}
+    return {"title": "Small plan", "organisation": "Anyshire County Council", "recommendations": [recommendation]}
 
 
 # A plan nothing like the seed: three-part and repeated references, an action with no leads, a start,
@@ -151,40 +139,19 @@ GENERAL_ROWS = [
 GENERAL_OPTIONS = ["--title", "Anyshire children's improvement plan", "--organisation", "Anyshire County Council"]
 GENERAL_SLUG = "anyshire-childrens-improvement-plan"
 GENERAL_ACTIONS = [
-    {
-        "recommendation": "4.1",
-        "reference": "4.1.7",
-        "description": "Audit every open assessment over 45 days",
-        "leads": ["Head of Early Help", "Principal Social Worker"],
-        "start": ("April 2020", dt.date(2020, 4, 1)),
-        "due": ("March 2-21", None, ""),
-        "extra": {"Programme code": "PC-017", "RAG 2018": "Amber"},
-        "outcomes": ["Assessments are completed within 45 days", "Families say they were listened to"],
-        "measures": ["Audit grades", "Timeliness"],
-    },
-    {
-        "recommendation": "4.1",
-        "reference": "4.1.7",
-        "description": "Re-audit a sample of the same cases",
-        "leads": [],
-        "start": ("", None),
-        "due": ("Quarterly from April 2019", dt.date(2019, 4, 30), "quarterly"),
-        "extra": {"Programme code": "PC-018"},
-        "outcomes": ["Assessments are completed within 45 days"],
-        "measures": [],
-    },
-    {
-        "recommendation": "2.1",
-        "reference": "2.1 (A)",
-        "description": "Supervision every four weeks",
-        "leads": ["Team managers"],
-        "start": ("", None),
-        "due": ("June 2020", dt.date(2020, 6, 30), ""),
-        "extra": {"RAG 2018": "Green"},
-        "outcomes": ["Oversight is recorded on every file"],
-        "measures": ["Supervision records on file"],
-    },
-]
+    {"recommendation": "4.1", "reference": "4.1.7", "description": "Audit every open assessment over 45 days",
+     "leads": ["Head of Early Help", "Principal Social Worker"], "start": ("April 2020", dt.date(2020, 4, 1)),
+     "due": ("March 2-21", None, ""), "extra": {"Programme code": "PC-017", "RAG 2018": "Amber"},
+     "outcomes": ["Assessments are completed within 45 days", "Families say they were listened to"],
+     "measures": ["Audit grades", "Timeliness"]},
+    {"recommendation": "4.1", "reference": "4.1.7", "description": "Re-audit a sample of the same cases",
+     "leads": [], "start": ("", None), "due": ("Quarterly from April 2019", dt.date(2019, 4, 30), "quarterly"),
+     "extra": {"Programme code": "PC-018"}, "outcomes": ["Assessments are completed within 45 days"], "measures": []},
+    {"recommendation": "2.1", "reference": "2.1 (A)", "description": "Supervision every four weeks",
+     "leads": ["Team managers"], "start": ("", None), "due": ("June 2020", dt.date(2020, 6, 30), ""),
+     "extra": {"RAG 2018": "Green"}, "outcomes": ["Oversight is recorded on every file"],
+     "measures": ["Supervision records on file"]},
+]  # fmt: skip
 AUDIT, REAUDIT, SUPERVISION = (action["description"] for action in GENERAL_ACTIONS)
 GENERAL_STATEMENTS = [
     ("4.1", "outcome", "Assessments are completed within 45 days", [AUDIT, REAUDIT]),
@@ -198,13 +165,8 @@ GENERAL_STATEMENTS = [
 GENERAL_STATE = {"Plan": 1, "Recommendation": 2, "Action": 3, "ActionLead": 3, "Statement": 7, "Role": 3}
 
 # Cells that a spreadsheet program would run as a formula, and one that is quoted already.
-FORMULA_TEXTS = [
-    "=SUM(A1)",
-    "+44 20 7946 0000 is the out-of-hours line",
-    "- agree the audit tool",
-    "@Team managers to confirm",
-    "'=already quoted",
-]
+FORMULA_TEXTS = ["=SUM(A1)", "+44 20 7946 0000 is the out-of-hours line", "- agree the audit tool",
+                 "@Team managers to confirm", "'=already quoted"]  # fmt: skip
 
 
 def formula_plan() -> dict:
@@ -267,72 +229,34 @@ def test_importing_the_seed_plan_file_then_exporting_json_gives_the_files_exact_
 # Bad input: refused, named, nothing written ------------------------------------------------------
 
 REC_HEADER = ["recommendation_reference", "recommendation_text", "action_reference", "description"]
-BAD_FILES = [
-    pytest.param(
-        "plan.json",
-        b'{"title": "T",\n  "organisation" "O"}',
-        ["not valid JSON", "line 2, column 18"],
-        id="malformed-json",
-    ),
-    pytest.param(
-        "plan.json",
-        json.dumps(small_plan(due=5)).encode(),
-        ["Recommendation 1 ('1'), action 2 ('1.2'), field 'due' must be text or null, not 5."],
-        id="due-is-a-number",
-    ),
-    pytest.param(
-        "plan.csv",
-        csv_bytes([REC_HEADER[:2] + ["description"], ["1", "Know the children", "Audit"]]),
-        ["lacks the required column(s) 'action_reference'"],
-        id="csv-missing-action-reference-column",
-    ),
-    pytest.param(
-        "plan.csv",
-        csv_bytes([REC_HEADER, ["1", "Know the children", "1.1", "Audit"], ["", "", "1.2", "Re-audit"]]),
-        ["Row 3: 'recommendation_reference' is empty"],
-        id="csv-empty-recommendation-reference-on-row-3",
-    ),
-    pytest.param(
-        "plan.csv",
-        csv_bytes([COLUMNS, ["1", "Know the children", "1.1", "", "", "", "", "", ""]]),
-        ["Row 2: action '1.1' has a reference and nothing else"],
-        id="csv-action-reference-and-nothing-else",
-    ),
-    pytest.param(
-        "plan.xlsx", csv_bytes([REC_HEADER, ["1", "R", "1.1", "Audit"]]), ["not an XLSX workbook"], id="text-as-xlsx"
-    ),
-    pytest.param("plan.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00", ["not CSV", "binary"], id="binary-as-csv"),
-    pytest.param(
-        "plan.csv",
-        b"recommendation_reference,recommendation_text,action_reference,description\n1,Caf\xe9 visits,1.1,Visit\n",
-        ["not UTF-8 CSV: byte 79 cannot be read"],
-        id="non-utf8-csv",
-    ),
-    pytest.param("plan.json", b'[{"title": "T"}]', ["its JSON must be an object"], id="json-array"),
-    pytest.param(
-        "plan.json",
-        json.dumps(small_plan(description="Audit\x00the door")).encode(),  # PostgreSQL cannot store NUL
-        ["Recommendation 1 ('1'), action 2 ('1.2'), field 'description' must not contain the NUL character"],
-        id="nul-character",
-    ),
-    pytest.param(
-        "plan.json",
-        json.dumps(small_plan(extra="kept as a note", RAG="Amber")).encode(),  # not replaced by {"RAG": ...}
-        ["Recommendation 1 ('1'), action 2 ('1.2'), field 'extra' must be an object, not \"kept as a note\"."],
-        id="extra-that-is-not-an-object",
-    ),
-    pytest.param(
-        "plan.json",
-        json.dumps(
-            {**small_plan(), "recommendations": [*small_plan()["recommendations"]] * 2}  # recommendation "1" twice
-        ).encode(),
-        ["Recommendation 2, field 'reference': '1' is used already by recommendation 1."],
-        id="duplicate-recommendation-reference",
-    ),
-]
+TWICE = {**small_plan(), "recommendations": small_plan()["recommendations"] * 2}  # recommendation "1" twice
+BAD_FILES = [  # id, file name, content, what the message must say
+    ("malformed-json", "plan.json", b'{"title": "T",\n  "organisation" "O"}', "not valid JSON: Expecting ':' "
+     "delimiter at line 2, column 18."),
+    ("due-is-a-number", "plan.json", json.dumps(small_plan(due=5)).encode(),
+     "Recommendation 1 ('1'), action 2 ('1.2'), field 'due' must be text or null, not 5."),
+    ("csv-missing-action-reference-column", "plan.csv", csv_bytes([[*REC_HEADER[:2], "description"], ["1", "R", "D"]]),
+     "the header row lacks the required column(s) 'action_reference'."),
+    ("csv-empty-recommendation-reference-on-row-3", "plan.csv",
+     csv_bytes([REC_HEADER, ["1", "Know the children", "1.1", "Audit"], ["", "", "1.2", "Re-audit"]]),
+     "Row 3: 'recommendation_reference' is empty; every row needs one."),
+    ("csv-action-reference-and-nothing-else", "plan.csv", csv_bytes([COLUMNS, ["1", "R", "1.1", *[""] * 6]]),
+     "Row 2: action '1.1' has a reference and nothing else"),
+    ("text-as-xlsx", "plan.xlsx", csv_bytes([REC_HEADER, ["1", "R", "1.1", "Audit"]]), "not an XLSX workbook."),
+    ("binary-as-csv", "plan.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00", "not CSV: it holds binary data."),
+    ("non-utf8-csv", "plan.csv", b",".join(c.encode() for c in REC_HEADER) + b"\n1,Caf\xe9 visits,1.1,Visit\n",
+     "not UTF-8 CSV: byte 79 cannot be read."),
+    ("json-array", "plan.json", b'[{"title": "T"}]', "not a plan: its JSON must be an object"),
+    ("nul-character", "plan.json", json.dumps(small_plan(description="Audit\x00the door")).encode(),
+     "Recommendation 1 ('1'), action 2 ('1.2'), field 'description' must not contain the NUL character"),
+    ("extra-that-is-not-an-object", "plan.json", json.dumps(small_plan(extra="a note", RAG="Amber")).encode(),
+     "Recommendation 1 ('1'), action 2 ('1.2'), field 'extra' must be an object, not \"a note\"."),
+    ("duplicate-recommendation-reference", "plan.json", json.dumps(TWICE).encode(),
+     "Recommendation 2, field 'reference': '1' is used already by recommendation 1."),
+]  # fmt: skip
 
 
-@pytest.mark.parametrize(("name", "content", "expected"), BAD_FILES)
+@pytest.mark.parametrize(("name", "content", "expected"), [pytest.param(*case[1:], id=case[0]) for case in BAD_FILES])
 def test_a_bad_file_is_refused_with_a_message_naming_the_fault_and_writes_nothing(
     seed_plan, tmp_path, name, content, expected
 ):
@@ -341,9 +265,8 @@ def test_a_bad_file_is_refused_with_a_message_naming_the_fault_and_writes_nothin
     before = database_state()
     # Asked to replace the seed: a half-done import would show as a missing or changed seed.
     message = import_fails(path, "--slug", SEED_SLUG, "--replace", *GENERAL_OPTIONS)
-    assert "Nothing was imported" in message
-    for fragment in expected:
-        assert fragment in message
+    assert "Nothing was imported: 1 error(s)" in message
+    assert expected in message
     assert database_state() == before
     assert Plan.objects.get(slug=SEED_SLUG).pk == seed_plan.pk
 
@@ -355,9 +278,9 @@ def test_a_failure_midway_through_a_replace_leaves_the_old_plan_whole(seed_plan,
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(Statement.objects, "bulk_create", fail)  # after the plan, roles and actions
+    path = write_table(tmp_path / "general.csv", GENERAL_ROWS)
     with pytest.raises(RuntimeError):
-        import_plan(write_table(tmp_path / "general.csv", GENERAL_ROWS), "--slug", SEED_SLUG, "--replace",
-                    *GENERAL_OPTIONS)  # fmt: skip
+        import_plan(path, "--slug", SEED_SLUG, "--replace", *GENERAL_OPTIONS)
     assert database_state() == before
     assert Plan.objects.get(slug=SEED_SLUG).pk == seed_plan.pk
     assert export_plan(SEED_SLUG, "json", tmp_path) == first
@@ -417,7 +340,8 @@ def test_a_general_plan_exported_and_reimported_in_its_own_format_exports_the_sa
         assert second == first
     else:
         assert sheet_values(second)["Actions"] == sheet_values(first)["Actions"]
-        assert sheet_values(first)["Actions"][0][-2:] == ("Programme code", "RAG 2018")
+        # PostgreSQL's jsonb keeps keys sorted by length, so the extra columns' order differs by database.
+        assert sorted(sheet_values(first)["Actions"][0][-2:]) == ["Programme code", "RAG 2018"]
 
 
 def test_unknown_json_keys_are_kept_in_extra_and_listed_as_warnings(db, tmp_path):
