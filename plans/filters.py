@@ -27,9 +27,19 @@ class ActionFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )  # fmt: skip
 
+    state = django_filters.ChoiceFilter(
+        label="Show",
+        method="filter_state",
+        empty_label="Actions being delivered",
+        choices=[("all", "All actions"), *[(s.value, s.label) for s in Action.State]],
+    )
+
     class Meta:
         model = Action
-        fields = ["q", "recommendation", "lead", "organisation", "due_after", "due_before"]
+        fields = ["q", "recommendation", "lead", "organisation", "due_after", "due_before", "state"]
+
+    def filter_state(self, queryset, name, value):
+        return queryset if value == "all" else queryset.filter(state=value)
 
     def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,8 +64,11 @@ class ActionFilter(django_filters.FilterSet):
 
     @property
     def qs(self):
-        # Joining leads can repeat an action; keep each once.
+        # Joining leads can repeat an action; keep each once. Closed, withdrawn and superseded
+        # actions leave the working list unless asked for.
         queryset = super().qs
+        if not (self.form.is_valid() and self.form.cleaned_data.get("state")):
+            queryset = queryset.working()
         if self.form.is_valid() and (self.form.cleaned_data.get("lead") or self.form.cleaned_data.get("organisation")):
             queryset = queryset.distinct()
         return queryset

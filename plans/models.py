@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from .dates import read_when
 
@@ -43,6 +44,7 @@ class Plan(models.Model):
     extra = models.JSONField(default=dict, blank=True, help_text="What the source had beyond these fields.")
 
     objects = PlanManager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["title", "id"]
@@ -108,6 +110,7 @@ class Recommendation(models.Model):
     extra = models.JSONField(default=dict, blank=True)
 
     objects = RecommendationManager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["plan", "order"]
@@ -141,6 +144,7 @@ class Role(models.Model):
     organisation = models.CharField(max_length=200, blank=True)
 
     objects = RoleManager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["plan", "title", "organisation"]
@@ -170,6 +174,14 @@ class ActionQuerySet(models.QuerySet):
     def led_by(self, role):
         return self.filter(leads=role)
 
+    def working(self):
+        """Actions still being delivered: not closed, withdrawn or superseded."""
+        return self.filter(state__in=[Action.State.OPEN, Action.State.PROPOSED_COMPLETE])
+
+    def held_by(self, user):
+        """Actions whose roles the user holds now."""
+        return self.filter(leads__holders__user=user, leads__holders__until__isnull=True).distinct()
+
     def with_leads(self):
         return self.prefetch_related(
             Prefetch("action_leads", queryset=ActionLead.objects.select_related("role").order_by("order"))
@@ -185,6 +197,13 @@ class ActionManager(models.Manager.from_queryset(ActionQuerySet)):
 
 
 class Action(models.Model):
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        PROPOSED_COMPLETE = "proposed_complete", "Proposed complete"
+        CLOSED = "closed", "Closed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        SUPERSEDED = "superseded", "Superseded"
+
     class Recurrence(models.TextChoices):
         NONE = "", "Does not recur"
         WEEKLY = "weekly", "Weekly"
@@ -212,8 +231,25 @@ class Action(models.Model):
     due_recurrence = models.CharField(max_length=20, choices=Recurrence.choices, blank=True, default=Recurrence.NONE)
     order = models.PositiveIntegerField(help_text="Position in the plan.")
     extra = models.JSONField(default=dict, blank=True)
+    # What the plan first said, so a moved deadline shows as slipped.
+    original_due_text = models.CharField("original by when", max_length=100, blank=True)
+    original_due_date = models.DateField(null=True, blank=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
+    state_reason = models.TextField(blank=True, help_text="Why it was withdrawn or superseded.")
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closure_authority = models.CharField(
+        max_length=300, blank=True, help_text='On whose authority, e.g. "agreed at the board of 14 May 2020".'
+    )
+    version = models.PositiveIntegerField(default=1, help_text="Bumped by every edit, to refuse lost updates.")
 
     objects = ActionManager()
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         ordering = ["plan", "order"]
@@ -231,12 +267,29 @@ class Action(models.Model):
     natural_key.dependencies = ["plans.plan", "plans.recommendation", "plans.role"]
 
     def get_absolute_url(self) -> str:
-        return reverse("plans:action_detail", args=[self.plan.slug, self.pk])
+        # The action page shows the plan's words with their monitoring, so governance serves it.
+        return reverse("governance:action_detail", args=[self.plan.slug, self.pk])
 
     def derive_dates(self) -> None:
         due = read_when(self.due_text)
         self.due_date, self.due_recurrence = due.date, due.recurrence
         self.start_date = read_when(self.start_text, month_end=False).date
+
+    def keep_original_due(self) -> None:
+        self.original_due_text, self.original_due_date = self.due_text, self.due_date
+
+    @property
+    def is_working(self) -> bool:
+        return self.state in (self.State.OPEN, self.State.PROPOSED_COMPLETE)
+
+    @property
+    def is_complete(self) -> bool:
+        return self.state in (self.State.PROPOSED_COMPLETE, self.State.CLOSED)
+
+    @property
+    def has_slipped(self) -> bool:
+        """The due date was moved later than the plan first said."""
+        return bool(self.due_date and self.original_due_date and self.due_date > self.original_due_date)
 
     def clean(self):
         self.derive_dates()
@@ -259,6 +312,7 @@ class ActionLead(models.Model):
     order = models.PositiveIntegerField(default=0)
 
     objects = ActionLeadManager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["action", "order"]
@@ -350,7 +404,9 @@ class RoleHolder(models.Model):
     role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="holders")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="held_roles")
     since = models.DateField(null=True, blank=True)
-    until = models.DateField(null=True, blank=True)
+    until = models.DateField(null=True, blank=True, help_text="Empty while the role is held.")
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["role", "since"]
@@ -363,3 +419,53 @@ class RoleHolder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} holds {self.role}"
+
+
+class Membership(models.Model):
+    """Who is part of a plan, and as what. Leads are part of it by holding its roles."""
+
+    class Kind(models.TextChoices):
+        BOARD_MEMBER = "board_member", "Board member"
+        PLAN_MANAGER = "plan_manager", "Plan manager"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="memberships")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    organisation = models.CharField(max_length=200, blank=True, help_text="The organisation they represent.")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "kind", "user__last_name"]
+        constraints = [models.UniqueConstraint(fields=["user", "plan"], name="membership_unique_user_plan")]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_kind_display()} of {self.plan}"
+
+
+class Invitation(models.Model):
+    """A one-time link, sent by email, to join a plan and set a password."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    kind = models.CharField(
+        max_length=20, choices=Membership.Kind.choices, blank=True, help_text="Empty: a lead through roles only."
+    )
+    roles = models.ManyToManyField(Role, blank=True, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} to {self.plan}"

@@ -6,9 +6,10 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils.text import slugify
+from simple_history.utils import bulk_create_with_history
 
 from . import formats
-from .models import Action, ActionLead, Finding, Plan, PlanImport, Recommendation, Role, Statement
+from .models import Action, ActionLead, Finding, Membership, Plan, PlanImport, Recommendation, Role, Statement
 
 
 class PlanExists(Exception):
@@ -26,7 +27,7 @@ def plan_slug_for(data: dict) -> str:
 
 
 @transaction.atomic
-def plan_import(*, data: dict, replace: bool = False) -> Plan:
+def plan_import(*, data: dict, replace: bool = False, by=None) -> Plan:
     """Create a plan from validated plan data (see `formats.validate_plan_data`).
 
     Atomic: either the whole plan is written or nothing is. A plan whose slug exists is
@@ -72,7 +73,7 @@ def plan_import(*, data: dict, replace: bool = False) -> Plan:
         for action in rec.get("actions", []):
             for title in action.get("leads", []):
                 roles.setdefault(title, Role(plan=plan, title=title, organisation=""))
-    Role.objects.bulk_create(roles.values())
+    bulk_create_with_history(list(roles.values()), Role, default_user=by, default_change_reason="Imported")
 
     recommendations = [
         Recommendation(
@@ -87,7 +88,7 @@ def plan_import(*, data: dict, replace: bool = False) -> Plan:
     ]
     for recommendation in recommendations:
         recommendation.clean_fields(exclude=["plan"])
-    Recommendation.objects.bulk_create(recommendations)
+    bulk_create_with_history(recommendations, Recommendation, default_user=by, default_change_reason="Imported")
 
     actions: list[Action] = []
     action_leads: list[tuple[Action, list[str]]] = []
@@ -105,14 +106,20 @@ def plan_import(*, data: dict, replace: bool = False) -> Plan:
                 extra=item.get("extra", {}),
             )
             action.derive_dates()
-            action.clean_fields(exclude=["plan", "recommendation"])
+            action.keep_original_due()
+            action.clean_fields(exclude=["plan", "recommendation", "superseded_by", "closed_by"])
             actions.append(action)
             action_leads.append((action, item.get("leads", [])))
-    Action.objects.bulk_create(actions)
-    ActionLead.objects.bulk_create(
-        ActionLead(action=action, role=roles[title], order=position)
-        for action, titles in action_leads
-        for position, title in enumerate(dict.fromkeys(titles))
+    bulk_create_with_history(actions, Action, default_user=by, default_change_reason="Imported")
+    bulk_create_with_history(
+        [
+            ActionLead(action=action, role=roles[title], order=position)
+            for action, titles in action_leads
+            for position, title in enumerate(dict.fromkeys(titles))
+        ],
+        ActionLead,
+        default_user=by,
+        default_change_reason="Imported",
     )
 
     # Statements: identical text within a recommendation is one statement, linked to every
@@ -157,11 +164,14 @@ def plan_import_preview(*, content: bytes, filename: str, fmt: str, replace: boo
     """Read an upload and keep it, with its warnings and errors, until someone confirms it."""
     result = formats.read_plan(content, fmt)
     errors = list(result.errors)
-    if result.ok and not replace and Plan.objects.filter(slug=plan_slug_for(result.data)).exists():
+    existing = Plan.objects.filter(slug=plan_slug_for(result.data)).first() if result.ok else None
+    if existing is not None and not replace:
         errors.append(
-            f"A plan with the slug '{plan_slug_for(result.data)}' exists already. "
+            f"A plan with the slug '{existing.slug}' exists already. "
             "Choose to replace it, or give the file another slug."
         )
+    elif existing is not None and not by.has_perm("plans.manage_plan", existing):
+        errors.append(f"A plan with the slug '{existing.slug}' exists already and you do not manage it.")
     preview = PlanImport(
         uploaded_by=by,
         filename=filename[:255],
@@ -181,7 +191,13 @@ def plan_import_confirm(*, preview: PlanImport, by) -> Plan:
     preview = PlanImport.objects.select_for_update().get(pk=preview.pk)
     if preview.status != PlanImport.Status.PREVIEWED or preview.errors or preview.data is None:
         raise ValueError("This upload cannot be imported: it has errors or was imported already.")
-    plan = plan_import(data=preview.data, replace=preview.replace)
+    existing = Plan.objects.filter(slug=plan_slug_for(preview.data)).first()
+    if existing is not None and not by.has_perm("plans.manage_plan", existing):
+        raise ValueError("You do not manage the plan this upload would replace.")
+    plan = plan_import(data=preview.data, replace=preview.replace, by=by)
+    if not by.is_superuser:
+        # Whoever imports a plan manages it (and so can add its people).
+        Membership.objects.get_or_create(user=by, plan=plan, defaults={"kind": Membership.Kind.PLAN_MANAGER})
     preview.status = PlanImport.Status.IMPORTED
     preview.plan = plan
     preview.data = None  # the plan itself now holds it

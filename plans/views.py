@@ -1,5 +1,6 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required, permission_required
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -12,6 +13,7 @@ from . import formats, services
 from .filters import ActionFilter
 from .forms import ConfirmImportForm, PlanUploadForm
 from .models import Action, ActionLead, Plan, PlanImport, Recommendation, Statement
+from .permissions import can_import_plans, get_plan_for, plans_for
 from .tables import ActionTable
 
 
@@ -47,19 +49,20 @@ def _plan_overview(request: HttpRequest, plan: Plan) -> HttpResponse:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    plans = list(Plan.objects.with_counts().order_by("title")[:2])
+    mine = plans_for(request.user)
+    plans = list(mine.order_by("title")[:2])
     if len(plans) == 1:
         return _plan_overview(request, plans[0])
     return render(
         request,
         "plans/plan_list.html",
-        {"plans": Plan.objects.with_counts().order_by("organisation", "title"), "nav": "plans"},
+        {"plans": mine.with_counts().order_by("organisation", "title"), "nav": "plans"},
     )
 
 
 @require_GET
 def plan_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    return _plan_overview(request, get_object_or_404(Plan, slug=slug))
+    return _plan_overview(request, get_plan_for(request, slug))
 
 
 def _leads_prefetch():
@@ -68,8 +71,9 @@ def _leads_prefetch():
 
 @require_GET
 def recommendation_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    recommendation = get_object_or_404(Recommendation.objects.select_related("plan"), plan__slug=slug, pk=pk)
-    plan = recommendation.plan
+    plan = get_plan_for(request, slug)
+    recommendation = get_object_or_404(Recommendation, plan=plan, pk=pk)
+    recommendation.plan = plan
     actions = list(recommendation.actions.select_related("plan").order_by("order").prefetch_related(_leads_prefetch()))
     statements = list(
         recommendation.statements.order_by("order").prefetch_related(
@@ -96,35 +100,8 @@ def recommendation_detail(request: HttpRequest, slug: str, pk: int) -> HttpRespo
 
 
 @require_GET
-def action_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    action = get_object_or_404(
-        Action.objects.select_related("plan", "recommendation").prefetch_related(_leads_prefetch()),
-        plan__slug=slug,
-        pk=pk,
-    )
-    statements = list(action.statements.order_by("order"))
-    return render(
-        request,
-        "plans/action_detail.html",
-        {
-            "plan": action.plan,
-            "nav": "actions",
-            "action": action,
-            "crumbs": [
-                (action.plan.title, action.plan.get_absolute_url()),
-                (f"Recommendation {action.recommendation.reference}", action.recommendation.get_absolute_url()),
-                (f"Action {action.reference}", None),
-            ],
-            "leads": action.lead_roles(),
-            "outcomes": [s for s in statements if s.kind == Statement.Kind.OUTCOME],
-            "measures": [s for s in statements if s.kind == Statement.Kind.MEASURE],
-        },
-    )
-
-
-@require_GET
 def action_list(request: HttpRequest, slug: str) -> HttpResponse:
-    plan = get_object_or_404(Plan, slug=slug)
+    plan = get_plan_for(request, slug)
     queryset = plan.actions.select_related("plan", "recommendation").prefetch_related(_leads_prefetch())
     action_filter = ActionFilter(request.GET or None, queryset=queryset, plan=plan)
     table = ActionTable(action_filter.qs)
@@ -146,15 +123,20 @@ def action_list(request: HttpRequest, slug: str) -> HttpResponse:
 def plan_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     if fmt not in formats.FORMATS:
         raise Http404("No such format.")
-    plan = get_object_or_404(Plan, slug=slug)
+    plan = get_plan_for(request, slug)
     response = HttpResponse(services.plan_export(plan=plan, fmt=fmt), content_type=services.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{plan.slug}.{fmt}"'
     return response
 
 
-@permission_required("plans.add_plan", raise_exception=True)
+def _require_importer(request: HttpRequest) -> None:
+    if not can_import_plans(request.user):
+        raise PermissionDenied
+
+
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
+    _require_importer(request)
     form = PlanUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -169,9 +151,9 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return render(request, "plans/import_upload.html", {"form": form, "nav": "import"})
 
 
-@permission_required("plans.add_plan", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_importer(request)
     preview = get_object_or_404(PlanImport, pk=pk, uploaded_by=request.user)
     if request.method == "POST":
         form = ConfirmImportForm(request.POST)

@@ -8,9 +8,9 @@ import pytest
 from django.conf import settings
 
 from plans.formats import validate_plan_data
-from plans.models import Plan
+from plans.models import Membership, Plan, RoleHolder
 from plans.services import plan_import
-from tests.factories import UserFactory
+from tests.factories import PlanFactory, UserFactory
 
 SEED_SLUG = "barking-dagenham-ilacs-2019"
 SEED_JSON = Path(settings.BASE_DIR) / "fixtures" / "seed" / "barking-dagenham-2019.plan.json"
@@ -30,20 +30,48 @@ def seed_plan(db) -> Plan:
     return plan_import(data=copy.deepcopy(_seed_data()))
 
 
-# Three ready users, as the house style has them: a lead, a board member and an outsider.
-@pytest.fixture
-def lead(db):
-    return UserFactory(username="lee", first_name="Lee", last_name="Lead")
+# Ready users, as the house style has them: a lead, a board member, a plan manager and an
+# outsider (a member of another plan), all about the seed plan.
+LEAD_ROLE = "Head of Quality Assurance (CC&S)"  # leads 2.6, 3.6, 4.2 and 6.1
+
+
+def member_of(user, plan, kind):
+    Membership.objects.create(user=user, plan=plan, kind=kind)
+    return user
+
+
+def holding(user, plan, title):
+    RoleHolder.objects.create(user=user, role=plan.roles.get(title=title))
+    return user
 
 
 @pytest.fixture
-def board_member(db):
-    return UserFactory(username="bola", first_name="Bola", last_name="Board")
+def lead(seed_plan):
+    return holding(UserFactory(username="lee", first_name="Lee", last_name="Lead"), seed_plan, LEAD_ROLE)
+
+
+@pytest.fixture
+def other_lead(seed_plan):
+    """Leads other actions of the same plan (Director of Public Health: 5.9)."""
+    return holding(
+        UserFactory(username="pat", first_name="Pat", last_name="Other"), seed_plan, "Director of Public Health"
+    )
+
+
+@pytest.fixture
+def board_member(seed_plan):
+    return member_of(UserFactory(username="bola", first_name="Bola", last_name="Board"), seed_plan, "board_member")
+
+
+@pytest.fixture
+def plan_manager(seed_plan):
+    return member_of(UserFactory(username="mina", first_name="Mina", last_name="Manager"), seed_plan, "plan_manager")
 
 
 @pytest.fixture
 def outsider(db):
-    return UserFactory(username="olu", first_name="Olu", last_name="Outsider")
+    """In another plan, not this one."""
+    return member_of(UserFactory(username="olu", first_name="Olu", last_name="Outsider"), PlanFactory(), "plan_manager")
 
 
 @pytest.fixture
@@ -51,16 +79,29 @@ def admin_user(db):
     return UserFactory(username="ada", is_staff=True, is_superuser=True)
 
 
+def _client_for(client, user):
+    client.force_login(user)
+    return client
+
+
 @pytest.fixture
 def lead_client(client, lead):
-    client.force_login(lead)
-    return client
+    return _client_for(client, lead)
+
+
+@pytest.fixture
+def board_client(client, board_member):
+    return _client_for(client, board_member)
+
+
+@pytest.fixture
+def manager_client(client, plan_manager):
+    return _client_for(client, plan_manager)
 
 
 @pytest.fixture
 def admin_client_logged_in(client, admin_user):
-    client.force_login(admin_user)
-    return client
+    return _client_for(client, admin_user)
 
 
 def pytest_report_header(config):

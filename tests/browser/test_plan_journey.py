@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from plans.models import Membership
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
@@ -15,7 +16,8 @@ LEAD_LABEL = "Head of Quality Assurance (CC&S) (London Borough of Barking and Da
 
 def test_sign_in_filter_by_lead_and_open_an_action(browser_page, check_page, seed_plan_committed):
     page = browser_page
-    UserFactory(username="quinn", first_name="Quinn", last_name="Reader", password=PASSWORD)
+    reader = UserFactory(username="quinn", first_name="Quinn", last_name="Reader", password=PASSWORD)
+    Membership.objects.create(user=reader, plan=seed_plan_committed, kind=Membership.Kind.BOARD_MEMBER)
 
     # Signing in through the real form.
     page.goto("/")

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from plans.models import Action, Plan, PlanImport
+from plans.models import Action, Membership, Plan, PlanImport
 from tests.factories import PlanFactory, UserFactory
 
 
@@ -19,7 +19,7 @@ def importer(db):
 
 def action_url(plan, reference):
     action = Action.objects.get(plan=plan, reference=reference)
-    return reverse("plans:action_detail", args=[plan.slug, action.pk])
+    return reverse("governance:action_detail", args=[plan.slug, action.pk])
 
 
 def test_healthz_answers_without_login_and_checks_the_database(client, db):
@@ -28,8 +28,8 @@ def test_healthz_answers_without_login_and_checks_the_database(client, db):
     assert response.json() == {"status": "ok", "database": "ok"}
 
 
-def test_home_shows_the_plan_overview_when_there_is_one_plan(lead_client, seed_plan):
-    response = lead_client.get("/")
+def test_home_shows_the_plan_overview_when_there_is_one_plan(board_client, seed_plan):
+    response = board_client.get("/")
     content = response.content.decode()
     assert response.status_code == 200
     assert "Children&#x27;s Care and Support OFSTED Improvement Plan" in content
@@ -40,17 +40,21 @@ def test_home_shows_the_plan_overview_when_there_is_one_plan(lead_client, seed_p
     assert "Quality of Special Guardianship Assessments" in content
 
 
-def test_home_lists_the_plans_when_there_are_several(lead_client, seed_plan):
-    PlanFactory(title="SEND improvement plan", organisation="Another Council")
-    content = lead_client.get("/").content.decode()
+def test_home_lists_the_plans_when_there_are_several(board_client, board_member, seed_plan):
+    from tests.conftest import member_of
+
+    member_of(board_member, PlanFactory(title="SEND improvement plan", organisation="Another Council"), "board_member")
+    PlanFactory(title="Not my plan", organisation="Elsewhere")
+    content = board_client.get("/").content.decode()
     assert "SEND improvement plan" in content
     assert "Another Council" in content
     assert seed_plan.get_absolute_url() in content
+    assert "Not my plan" not in content
 
 
-def test_recommendation_page_lists_its_actions_outcomes_and_measures(lead_client, seed_plan):
+def test_recommendation_page_lists_its_actions_outcomes_and_measures(board_client, seed_plan):
     recommendation = seed_plan.recommendations.get(reference="1")
-    content = lead_client.get(recommendation.get_absolute_url()).content.decode()
+    content = board_client.get(recommendation.get_absolute_url()).content.decode()
     assert "Improve the quality, management oversight and impact of early help services." in content
     for reference in ["1.1", "1.2", "1.3", "1.4", "1.5"]:
         assert f">{reference}</a>" in content
@@ -59,36 +63,36 @@ def test_recommendation_page_lists_its_actions_outcomes_and_measures(lead_client
     assert "Increase use of Early Help assessments." in content
 
 
-def test_action_page_shows_by_when_as_written_with_its_derived_date(lead_client, seed_plan):
-    content = lead_client.get(action_url(seed_plan, "3.6")).content.decode()
+def test_action_page_shows_by_when_as_written_with_its_derived_date(board_client, seed_plan):
+    content = board_client.get(action_url(seed_plan, "3.6")).content.decode()
     assert "April 2019" in content
     assert "due 30 April 2019" in content
     assert "focusing on progress, quality of practice and thresholds." in content
     assert "Head of Quality Assurance (CC&amp;S)" in content
 
 
-def test_action_page_says_when_the_words_give_no_date(lead_client, seed_plan):
-    content = lead_client.get(action_url(seed_plan, "1.3")).content.decode()
+def test_action_page_says_when_the_words_give_no_date(board_client, seed_plan):
+    content = board_client.get(action_url(seed_plan, "1.3")).content.decode()
     assert "Ongoing" in content
     assert "no date: the words give none" in content
 
 
-def test_action_page_shows_a_recurrence(lead_client, seed_plan):
-    content = lead_client.get(action_url(seed_plan, "2.6")).content.decode()
+def test_action_page_shows_a_recurrence(board_client, seed_plan):
+    content = board_client.get(action_url(seed_plan, "2.6")).content.decode()
     assert "Quarterly from April 2019" in content
     assert "due 30 April 2019, then quarterly" in content
 
 
-def test_action_page_shows_a_missing_description_as_missing(lead_client, seed_plan):
-    content = lead_client.get(action_url(seed_plan, "2.1")).content.decode()
+def test_action_page_shows_a_missing_description_as_missing(board_client, seed_plan):
+    content = board_client.get(action_url(seed_plan, "2.1")).content.decode()
     assert "Description missing in the source" in content
     assert "None has been invented" in content
 
 
-def test_action_of_another_plan_is_not_found_under_this_plan(lead_client, seed_plan):
+def test_action_of_another_plan_is_not_found_under_this_plan(board_client, seed_plan):
     other = PlanFactory()
     action = seed_plan.actions.first()
-    assert lead_client.get(reverse("plans:action_detail", args=[other.slug, action.pk])).status_code == 404
+    assert board_client.get(reverse("governance:action_detail", args=[other.slug, action.pk])).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -103,46 +107,48 @@ def test_action_of_another_plan_is_not_found_under_this_plan(lead_client, seed_p
         ("q=health+passport", {"5.8"}),
     ],
 )
-def test_action_list_filters(lead_client, seed_plan, query, expected):
+def test_action_list_filters(board_client, seed_plan, query, expected):
     lead = seed_plan.roles.get(title="Head of Quality Assurance (CC&S)")
     rec4 = seed_plan.recommendations.get(reference="4")
     url = reverse("plans:action_list", args=[seed_plan.slug]) + "?" + query.format(lead=lead.pk, rec4=rec4.pk)
-    response = lead_client.get(url)
+    response = board_client.get(url)
     assert response.status_code == 200
     shown = {row.record.reference for row in response.context["table"].page.object_list}
     assert shown == expected
 
 
-def test_action_list_shows_every_action_and_sorts_by_due_date(lead_client, seed_plan):
+def test_action_list_shows_every_action_and_sorts_by_due_date(board_client, seed_plan):
     url = reverse("plans:action_list", args=[seed_plan.slug])
-    response = lead_client.get(url)
+    response = board_client.get(url)
     assert response.context["table"].paginator.count == 35
-    response = lead_client.get(url + "?sort=due")
+    response = board_client.get(url + "?sort=due")
     dates = [row.record.due_date for row in response.context["table"].page.object_list if row.record.due_date]
     assert dates == sorted(dates)
 
 
-def test_action_list_paginates_a_long_plan(lead_client, db):
+def test_action_list_paginates_a_long_plan(board_client, board_member):
+    from tests.conftest import member_of
     from tests.factories import build_plan
 
     plan = build_plan("long", 120)
+    member_of(board_member, plan, "board_member")
     url = reverse("plans:action_list", args=[plan.slug])
-    first = lead_client.get(url)
+    first = board_client.get(url)
     assert len(first.context["table"].page.object_list) == 50
-    third = lead_client.get(url + "?page=3")
+    third = board_client.get(url + "?page=3")
     assert len(third.context["table"].page.object_list) == 20
 
 
-def test_action_list_reports_a_bad_date_by_field(lead_client, seed_plan):
+def test_action_list_reports_a_bad_date_by_field(board_client, seed_plan):
     url = reverse("plans:action_list", args=[seed_plan.slug]) + "?due_before=not-a-date"
-    content = lead_client.get(url).content.decode()
+    content = board_client.get(url).content.decode()
     assert "govuk-error-summary" in content
     assert 'href="#id_due_before"' in content
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "xlsx"])
-def test_plan_downloads_in_each_format(lead_client, seed_plan, fmt):
-    response = lead_client.get(reverse("plans:plan_export", args=[seed_plan.slug, fmt]))
+def test_plan_downloads_in_each_format(board_client, seed_plan, fmt):
+    response = board_client.get(reverse("plans:plan_export", args=[seed_plan.slug, fmt]))
     assert response.status_code == 200
     assert response["Content-Disposition"] == f'attachment; filename="{seed_plan.slug}.{fmt}"'
     if fmt == "json":
@@ -154,17 +160,17 @@ def test_plan_downloads_in_each_format(lead_client, seed_plan, fmt):
         assert workbook["Actions"].max_row == 36
 
 
-def test_unknown_export_format_is_not_found(lead_client, seed_plan):
-    assert lead_client.get(f"/plans/{seed_plan.slug}/export.pdf").status_code == 404
+def test_unknown_export_format_is_not_found(board_client, seed_plan):
+    assert board_client.get(f"/plans/{seed_plan.slug}/export.pdf").status_code == 404
 
 
 @pytest.mark.parametrize(
     ("name", "args"),
     [("plans:home", []), ("plans:action_list", ["SLUG"]), ("plans:plan_detail", ["SLUG"])],
 )
-def test_read_only_pages_refuse_post(lead_client, seed_plan, name, args):
+def test_read_only_pages_refuse_post(board_client, seed_plan, name, args):
     url = reverse(name, args=[seed_plan.slug if a == "SLUG" else a for a in args])
-    assert lead_client.post(url).status_code == 405
+    assert board_client.post(url).status_code == 405
 
 
 # The web import ---------------------------------------------------------------------------
@@ -197,8 +203,8 @@ def small_plan_json(**changes):
     return json.dumps(data).encode()
 
 
-def test_import_page_needs_permission(lead_client, db):
-    assert lead_client.get(reverse("plans:import_upload")).status_code == 403
+def test_import_page_needs_permission(board_client):
+    assert board_client.get(reverse("plans:import_upload")).status_code == 403
 
 
 def test_web_import_previews_then_imports_on_confirmation(client, importer):
@@ -236,7 +242,10 @@ def test_web_import_shows_errors_by_row_and_writes_nothing(client, importer):
 
 def test_web_import_refuses_an_existing_slug_unless_replacing(client, importer):
     client.force_login(importer)
-    PlanFactory(slug="web-import", title="Old")
+    old = PlanFactory(slug="web-import", title="Old")
+    response = upload(client, "plan.json", small_plan_json(), replace=True)
+    assert "you do not manage it" in client.get(response.url).content.decode()
+    Membership.objects.create(user=importer, plan=old, kind=Membership.Kind.PLAN_MANAGER)
     response = upload(client, "plan.json", small_plan_json())
     assert "exists already" in client.get(response.url).content.decode()
     response = upload(client, "plan.json", small_plan_json(), replace=True)

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 
-from plans.models import Plan, RoleHolder
+from plans.models import Membership, Plan, RoleHolder
 
 # Demo accounts, listed in the README. Never for a live service: refused when DEBUG is off.
 DEMO_PASSWORD = "demo-password-2019"
@@ -11,6 +11,7 @@ SEED_SLUG = "barking-dagenham-ilacs-2019"
 DEMO_LEAD_ROLES = ["Director of Operations (CC&S)", "Head of Quality Assurance (CC&S)"]
 DEMO_USERS = [
     {"username": "admin", "first_name": "Alex", "last_name": "Admin", "is_staff": True, "is_superuser": True},
+    {"username": "manager", "first_name": "Mina", "last_name": "Manager"},
     {"username": "board", "first_name": "Bola", "last_name": "Board-Member"},
     {"username": "lead", "first_name": "Lee", "last_name": "Lead"},
 ]
@@ -35,6 +36,17 @@ class Command(BaseCommand):
         lead = User.objects.get(username="lead")
         seed = Plan.objects.filter(slug=SEED_SLUG).first()
         if seed is not None:
+            Membership.objects.update_or_create(
+                user=User.objects.get(username="manager"), plan=seed, defaults={"kind": Membership.Kind.PLAN_MANAGER}
+            )
+            Membership.objects.update_or_create(
+                user=User.objects.get(username="board"),
+                plan=seed,
+                defaults={
+                    "kind": Membership.Kind.BOARD_MEMBER,
+                    "organisation": "North East London NHS Foundation Trust",
+                },
+            )
             for title in DEMO_LEAD_ROLES:
                 role = seed.roles.filter(title=title).first()
                 if role is not None:

@@ -1,0 +1,67 @@
+"""Flags shown beside a lead's rating, computed from the data; the rating itself is never overridden.
+
+- overdue: the reporting month is after the due month and the action is not complete;
+- due soon: due this month or next (and not complete);
+- no update yet: no update for this period;
+- stale: the last update is two periods old or more;
+- slipped: the due date was moved later than the plan first said.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from plans.models import Action
+
+from .models import ActionUpdate, month_start, next_period, previous_period
+
+
+@dataclass(frozen=True)
+class Flag:
+    key: str
+    label: str
+    description: str
+
+
+OVERDUE = Flag("overdue", "Overdue", "Past its due month and not complete")
+DUE_SOON = Flag("due_soon", "Due soon", "Due this month or next")
+NO_UPDATE = Flag("no_update", "No update yet", "No update for this period")
+STALE = Flag("stale", "Stale", "No update for two periods or more")
+SLIPPED = Flag("slipped", "Slipped", "The due date was moved later")
+ALL_FLAGS = [OVERDUE, DUE_SOON, NO_UPDATE, STALE, SLIPPED]
+
+
+def with_status(queryset: QuerySet, period: dt.date) -> QuerySet:
+    """Annotate actions with this period's update and the latest update up to it (one query)."""
+    latest = ActionUpdate.objects.filter(action=OuterRef("pk"), period__lte=period).order_by("-period")
+    this_period = ActionUpdate.objects.filter(action=OuterRef("pk"), period=period)
+    return queryset.annotate(
+        latest_status=Subquery(latest.values("status")[:1]),
+        latest_period=Subquery(latest.values("period")[:1]),
+        period_update_id=Subquery(this_period.values("pk")[:1]),
+    )
+
+
+def action_flags(action: Action, period: dt.date) -> list[Flag]:
+    """Flags for an action annotated by `with_status`."""
+    period = month_start(period)
+    flags: list[Flag] = []
+    working = action.is_working
+    complete = action.is_complete
+    due = action.due_date
+    if due and not complete and working and not action.due_recurrence:
+        due_month = month_start(due)
+        if period > due_month:
+            flags.append(OVERDUE)
+        elif due_month in (period, next_period(period)):
+            flags.append(DUE_SOON)
+    if working:
+        latest = getattr(action, "latest_period", None)
+        if getattr(action, "period_update_id", None) is None:
+            flags.append(NO_UPDATE)
+        if latest is not None and latest <= previous_period(previous_period(period)):
+            flags.append(STALE)
+    if action.has_slipped:
+        flags.append(SLIPPED)
+    return flags

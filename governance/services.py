@@ -1,0 +1,299 @@
+"""Writes to governance: monthly updates, evidence, the action lifecycle and period locks.
+
+Each is atomic and ends in full_clean() and save(); concurrent edits go through
+`plans.concurrency.guarded_save`, so a later save based on stale data is refused, never lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from plans.concurrency import EditConflict, guarded_save
+from plans.models import Action
+
+from .models import ActionUpdate, Evidence, PeriodLock, Rag, month_start
+from .uploads import check_upload
+
+
+def current_period(today: dt.date | None = None) -> dt.date:
+    return month_start(today or timezone.localdate())
+
+
+def period_is_locked(*, plan_id: int, period: dt.date) -> bool:
+    return PeriodLock.objects.filter(plan_id=plan_id, period=period).exists()
+
+
+def previous_status(*, action: Action, period: dt.date) -> str | None:
+    """The status of the latest update before this period, if any."""
+    return (
+        ActionUpdate.objects.filter(action=action, period__lt=period)
+        .order_by("-period")
+        .values_list("status", flat=True)
+        .first()
+    )
+
+
+def _stamp_history(obj, by, reason: str = "") -> None:
+    obj._history_user = by
+    if reason:
+        obj._change_reason = reason
+
+
+@transaction.atomic
+def action_update_submit(
+    *,
+    action: Action,
+    period: dt.date,
+    status: str,
+    narrative: str,
+    by,
+    next_steps: str = "",
+    risks: str = "",
+    reason: str = "",
+    expected_version: int | None = None,
+    new_evidence: list[Evidence] | None = None,
+) -> ActionUpdate:
+    """Submit this period's update for an action, or revise it (every revision stays in the history).
+
+    `new_evidence` is evidence added with the update (already validated, not yet saved); it counts
+    towards Blue's need for evidence and is saved in the same transaction.
+    """
+    period = month_start(period)
+    if period_is_locked(plan_id=action.plan_id, period=period):
+        raise ValidationError(f"Updates for {period:%B %Y} are locked: the board's papers are issued.")
+    if not action.is_working:
+        raise ValidationError(
+            f"Action {action.reference} is {action.get_state_display().lower()}: it takes no updates."
+        )
+    errors: dict[str, list[str]] = {}
+    last = previous_status(action=action, period=period)
+    if last is not None and last != status and not reason.strip():
+        errors["reason"] = [
+            f"Say why the status changed from {Rag(last).label} to {Rag(status).label} since the last update."
+        ]
+    new_evidence = new_evidence or []
+    if status == Rag.BLUE and not new_evidence and not action.evidence.current().exists():
+        errors["status"] = ["Blue means complete and evidenced: add at least one piece of evidence."]
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    update = ActionUpdate.objects.filter(action=action, period=period).first()
+    fields = {
+        "status": status,
+        "narrative": narrative,
+        "next_steps": next_steps,
+        "risks": risks,
+        "reason": reason,
+        "submitted_by": by,
+        "submitted_at": now,
+    }
+    if update is None:
+        update = ActionUpdate(action=action, period=period, **fields)
+        update.full_clean()
+        _stamp_history(update, by)
+        update.save()
+    else:
+        if expected_version is None:
+            expected_version = update.version
+        for name, value in fields.items():
+            setattr(update, name, value)
+        update.full_clean()
+        _stamp_history(update, by, "Revised")
+        guarded_save(update, expected_version=expected_version, fields=list(fields))
+
+    # The lifecycle follows the lead's rating: Blue proposes completion; anything else reopens.
+    target = Action.State.PROPOSED_COMPLETE if status == Rag.BLUE else Action.State.OPEN
+    if action.state != target:
+        action.state = target
+        _stamp_history(action, by, "Blue update: proposed complete" if status == Rag.BLUE else "Reopened by update")
+        guarded_save(action, expected_version=action.version, fields=["state"])
+
+    # Evidence last: its files are written to storage, and removed again if anything fails.
+    try:
+        for item in new_evidence:
+            item.update = update
+            evidence_save(evidence=item)
+    except Exception:
+        evidence_discard_files(new_evidence)
+        raise
+    return update
+
+
+def evidence_build_file(*, action: Action, period: dt.date, title: str, evidence_date: dt.date, upload, by) -> Evidence:
+    """Check an uploaded file (size, and type from its content) and make, unsaved, its evidence."""
+    content_type, suffix = check_upload(upload)
+    upload.name = f"evidence{suffix}"
+    return Evidence(
+        action=action,
+        period=month_start(period),
+        kind=Evidence.Kind.FILE,
+        title=title,
+        evidence_date=evidence_date,
+        file=upload,
+        original_name=upload_original_name(upload),
+        content_type=content_type,
+        size=upload.size,
+        added_by=by,
+        added_at=timezone.now(),
+    )
+
+
+def upload_original_name(upload) -> str:
+    return getattr(upload, "original_name", None) or upload.name
+
+
+def evidence_build_link(
+    *, action: Action, period: dt.date, title: str, evidence_date: dt.date, url: str, by
+) -> Evidence:
+    if not url.lower().startswith(("http://", "https://")):
+        raise ValidationError({"url": ["Enter a link that starts with http:// or https://"]})
+    return Evidence(
+        action=action,
+        period=month_start(period),
+        kind=Evidence.Kind.LINK,
+        title=title,
+        evidence_date=evidence_date,
+        url=url,
+        added_by=by,
+        added_at=timezone.now(),
+    )
+
+
+def evidence_save(*, evidence: Evidence) -> Evidence:
+    """Save new evidence; if the database write fails, the stored file is removed (no orphans)."""
+    if period_is_locked(plan_id=evidence.action.plan_id, period=evidence.period):
+        raise ValidationError(f"{evidence.period:%B %Y} is locked: evidence can no longer be added to it.")
+    evidence.full_clean(exclude=["file"] if evidence.kind == Evidence.Kind.FILE else None)
+    _stamp_history(evidence, evidence.added_by)
+    stored = False
+    try:
+        with transaction.atomic():
+            if evidence.kind == Evidence.Kind.FILE:
+                evidence.file.save(evidence.file.name, evidence.file.file, save=False)
+                stored = True
+            evidence.save()
+    except Exception:
+        if stored:
+            evidence.file.storage.delete(evidence.file.name)
+        raise
+    return evidence
+
+
+def evidence_discard_files(items: list[Evidence]) -> None:
+    """Remove the stored files of evidence whose transaction did not commit."""
+    for item in items:
+        if item.kind == Evidence.Kind.FILE and item.file and item.file.storage.exists(item.file.name):
+            item.file.storage.delete(item.file.name)
+
+
+@transaction.atomic
+def evidence_withdraw(*, evidence: Evidence, by, reason: str, expected_version: int) -> Evidence:
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why the evidence is withdrawn."]})
+    if evidence.withdrawn_at:
+        raise ValidationError("This evidence was withdrawn already.")
+    if period_is_locked(plan_id=evidence.action.plan_id, period=evidence.period):
+        raise ValidationError(f"{evidence.period:%B %Y} is locked: its evidence can no longer be withdrawn.")
+    evidence.withdrawn_at = timezone.now()
+    evidence.withdrawn_by = by
+    evidence.withdrawn_reason = reason
+    _stamp_history(evidence, by, "Withdrawn")
+    guarded_save(
+        evidence, expected_version=expected_version, fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"]
+    )
+    return evidence
+
+
+# The action lifecycle ---------------------------------------------------------------------
+
+
+def _lifecycle_save(action: Action, *, by, expected_version: int, fields: list[str], reason: str) -> Action:
+    action.full_clean(exclude=["plan", "recommendation"])
+    _stamp_history(action, by, reason)
+    guarded_save(action, expected_version=expected_version, fields=fields)
+    return action
+
+
+@transaction.atomic
+def action_close(*, action: Action, by, authority: str, expected_version: int) -> Action:
+    if action.state != Action.State.PROPOSED_COMPLETE:
+        raise ValidationError("Only an action proposed complete (by a Blue update) can be signed off.")
+    if not authority.strip():
+        raise ValidationError({"closure_authority": ["Say on whose authority it is closed."]})
+    action.state = Action.State.CLOSED
+    action.closed_by, action.closed_at, action.closure_authority = by, timezone.now(), authority
+    return _lifecycle_save(
+        action,
+        by=by,
+        expected_version=expected_version,
+        fields=["state", "closed_by", "closed_at", "closure_authority"],
+        reason=f"Closed: {authority}",
+    )
+
+
+@transaction.atomic
+def action_withdraw(
+    *, action: Action, by, reason: str, expected_version: int, superseded_by: Action | None = None
+) -> Action:
+    if not action.is_working:
+        raise ValidationError(f"Action {action.reference} is {action.get_state_display().lower()} already.")
+    if not reason.strip():
+        raise ValidationError({"state_reason": ["Say why."]})
+    if superseded_by is not None and (superseded_by.pk == action.pk or superseded_by.plan_id != action.plan_id):
+        raise ValidationError({"superseded_by": ["Choose another action of this plan."]})
+    action.state = Action.State.SUPERSEDED if superseded_by else Action.State.WITHDRAWN
+    action.state_reason, action.superseded_by = reason, superseded_by
+    return _lifecycle_save(
+        action,
+        by=by,
+        expected_version=expected_version,
+        fields=["state", "state_reason", "superseded_by"],
+        reason=f"{action.get_state_display()}: {reason}",
+    )
+
+
+@transaction.atomic
+def action_edit(*, action: Action, by, expected_version: int, **changes) -> Action:
+    """A plan manager changes an action's wording or dates; history keeps who, when and from what."""
+    allowed = {"description", "description_missing", "due_text", "start_text"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"Cannot edit {', '.join(sorted(unknown))} here.")
+    for name, value in changes.items():
+        setattr(action, name, value)
+    action.derive_dates()
+    return _lifecycle_save(
+        action,
+        by=by,
+        expected_version=expected_version,
+        fields=[*changes, "due_date", "due_recurrence", "start_date", "description_missing"],
+        reason="Edited",
+    )
+
+
+@transaction.atomic
+def period_lock(*, plan, period: dt.date, by, reason: str = "") -> PeriodLock:
+    lock, _ = PeriodLock.objects.get_or_create(
+        plan=plan, period=month_start(period), defaults={"locked_by": by, "reason": reason}
+    )
+    return lock
+
+
+__all__ = [
+    "EditConflict",
+    "action_close",
+    "action_edit",
+    "action_update_submit",
+    "action_withdraw",
+    "current_period",
+    "evidence_build_file",
+    "evidence_build_link",
+    "evidence_save",
+    "evidence_withdraw",
+    "period_lock",
+]
