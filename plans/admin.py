@@ -1,6 +1,19 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Action, ActionLead, Finding, Plan, PlanImport, Recommendation, Role, RoleHolder, Statement
+from .models import (
+    Action,
+    ActionLead,
+    Finding,
+    Invitation,
+    Membership,
+    Plan,
+    PlanImport,
+    Recommendation,
+    Role,
+    RoleHolder,
+    Statement,
+)
 
 
 class FindingInline(admin.TabularInline):
@@ -22,7 +35,7 @@ class RoleInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(SimpleHistoryAdmin):
     list_display = ["title", "organisation", "slug", "inspection_type", "published"]
     list_filter = ["organisation", "inspection_type", "inspection_judgement"]
     search_fields = ["title", "organisation", "slug"]
@@ -45,7 +58,7 @@ class StatementInline(admin.TabularInline):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(admin.ModelAdmin):
+class RecommendationAdmin(SimpleHistoryAdmin):
     list_display = ["reference", "text", "plan", "order"]
     list_filter = ["plan"]
     search_fields = ["reference", "text", "letter_text"]
@@ -60,12 +73,12 @@ class ActionLeadInline(admin.TabularInline):
 
 
 @admin.register(Action)
-class ActionAdmin(admin.ModelAdmin):
+class ActionAdmin(SimpleHistoryAdmin):
     list_display = ["reference", "description", "plan", "recommendation", "due_text", "due_date", "description_missing"]
-    list_filter = ["plan", "description_missing", "due_recurrence", "recommendation__reference"]
     search_fields = ["reference", "description", "due_text", "leads__title"]
     list_select_related = ["plan", "recommendation"]
-    readonly_fields = ["due_date", "due_recurrence", "start_date"]
+    readonly_fields = ["due_date", "due_recurrence", "start_date", "original_due_text", "original_due_date", "version"]
+    list_filter = ["plan", "state", "description_missing", "due_recurrence"]
     inlines = [ActionLeadInline]
 
     def save_model(self, request, obj, form, change):
@@ -80,7 +93,7 @@ class RoleHolderInline(admin.TabularInline):
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(SimpleHistoryAdmin):
     list_display = ["title", "organisation", "plan"]
     list_filter = ["plan", "organisation"]
     search_fields = ["title", "organisation"]
@@ -104,7 +117,7 @@ class FindingAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoleHolder)
-class RoleHolderAdmin(admin.ModelAdmin):
+class RoleHolderAdmin(SimpleHistoryAdmin):
     list_display = ["user", "role", "since", "until"]
     list_filter = ["role__plan"]
     search_fields = ["user__username", "role__title"]
@@ -120,3 +133,19 @@ class PlanImportAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "plan", "kind", "organisation", "added_at"]
+    list_filter = ["plan", "kind"]
+    search_fields = ["user__username", "user__email", "organisation"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "plan", "kind", "invited_by", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["plan", "kind"]
+    search_fields = ["email"]
+    readonly_fields = ["token_hash", "accepted_at", "accepted_by"]
