@@ -1,0 +1,209 @@
+"""The permission matrix: every URL of the app × every kind of person × GET and POST.
+
+Generated from the URLconf, so a new page fails `test_every_url_has_a_row_in_the_matrix` until
+someone says who may use it. Anyone outside a plan gets 404 for its pages (its existence is not
+revealed); someone in the plan whose part forbids the page gets 403.
+"""
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from governance.models import ActionUpdate, Evidence
+from plans.models import Membership, PlanImport, RoleHolder
+from tests.conftest import LEAD_ROLE, _seed_data
+from tests.factories import PlanFactory, UserFactory
+
+PEOPLE = ["anonymous", "outsider", "board_member", "lead", "other_lead", "plan_manager"]
+METHODS = ["GET", "POST"]
+
+# What each kind of page allows. Values: status for (anonymous, outsider, board member, lead of the
+# action, lead of another action, plan manager).
+# A POST to a read-only page is refused before the plan is looked up (405 reveals nothing).
+READ = {"GET": (302, 404, 200, 200, 200, 200), "POST": (302, 405, 405, 405, 405, 405)}
+LEAD_WRITE = {"GET": (302, 404, 403, 200, 403, 200), "POST": (302, 404, 403, 200, 403, 200)}
+MANAGE = {"GET": (302, 404, 403, 403, 403, 200), "POST": (302, 404, 403, 403, 403, 200)}
+EVERYONE_SIGNED_IN = {"GET": (302, 200, 200, 200, 200, 200), "POST": (302, 405, 405, 405, 405, 405)}
+# The outsider manages a plan of their own, so may import plans; a preview belongs to its uploader.
+IMPORT = {"GET": (302, 200, 403, 403, 403, 200), "POST": (302, 200, 403, 403, 403, 200)}
+IMPORT_PREVIEW = {"GET": (302, 404, 403, 403, 403, 200), "POST": (302, 404, 403, 403, 403, 200)}
+PUBLIC = {"GET": (200,) * 6, "POST": (405,) * 6}
+
+MATRIX = {
+    "healthz": PUBLIC,
+    "plans:home": EVERYONE_SIGNED_IN,
+    "governance:my_actions": EVERYONE_SIGNED_IN,
+    "plans:plan_detail": READ,
+    "plans:recommendation_detail": READ,
+    "plans:action_list": READ,
+    "plans:plan_export": READ,
+    "governance:action_detail": READ,
+    "governance:evidence_download": READ,
+    "governance:update_submit": LEAD_WRITE,
+    "governance:evidence_add": LEAD_WRITE,
+    # Withdrawing evidence: its uploader (the lead) or a plan manager.
+    "governance:evidence_withdraw": LEAD_WRITE,
+    "governance:action_edit": MANAGE,
+    "governance:action_close": MANAGE,
+    "governance:action_withdraw": MANAGE,
+    "plans:import_upload": IMPORT,
+    "plans:import_preview": IMPORT_PREVIEW,
+}
+# Covered elsewhere: Django's own sign-in, sign-out and password pages (tests/test_security.py,
+# tests/plans/test_people.py) and the admin, which is for superusers only.
+NOT_IN_MATRIX_PREFIXES = ("admin:",)
+NOT_IN_MATRIX = {
+    "login",
+    "logout",
+    "password_change",
+    "password_change_done",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
+
+
+def url_names(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_url_has_a_row_in_the_matrix():
+    names = {name for name in url_names() if not name.startswith(NOT_IN_MATRIX_PREFIXES) and name not in NOT_IN_MATRIX}
+    assert names - set(MATRIX) == set(), "add these pages to the permission matrix"
+    assert set(MATRIX) - names == set(), "these matrix rows name no page"
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The seed plan, its people and one of each object, committed once for the whole matrix."""
+    from django.test import override_settings
+
+    from plans.services import plan_import
+
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        import copy
+
+        plan = plan_import(data=copy.deepcopy(_seed_data()) | {"slug": "matrix-plan"})
+        people = {
+            "outsider": UserFactory(username="m-outsider"),
+            "board_member": UserFactory(username="m-board"),
+            "lead": UserFactory(username="m-lead"),
+            "other_lead": UserFactory(username="m-other-lead"),
+            "plan_manager": UserFactory(username="m-manager"),
+        }
+        Membership.objects.create(user=people["outsider"], plan=PlanFactory(), kind="plan_manager")
+        Membership.objects.create(user=people["board_member"], plan=plan, kind="board_member")
+        Membership.objects.create(user=people["plan_manager"], plan=plan, kind="plan_manager")
+        RoleHolder.objects.create(user=people["lead"], role=plan.roles.get(title=LEAD_ROLE))
+        RoleHolder.objects.create(user=people["other_lead"], role=plan.roles.get(title="Director of Public Health"))
+        action = plan.actions.get(reference="3.6")
+        update = ActionUpdate.objects.create(
+            action=action,
+            period=dt.date(2019, 6, 1),
+            status="green",
+            narrative="On track.",
+            submitted_by=people["lead"],
+            submitted_at=timezone.now(),
+        )
+        evidence = Evidence(
+            action=action,
+            update=update,
+            period=dt.date(2019, 6, 1),
+            kind="file",
+            title="Review terms of reference",
+            evidence_date=dt.date(2019, 6, 1),
+            original_name="terms.csv",
+            content_type="text/csv",
+            size=8,
+            added_by=people["lead"],
+            added_at=timezone.now(),
+        )
+        evidence.file.save("terms.csv", SimpleUploadedFile("terms.csv", b"a,b\n1,2\n"), save=False)
+        evidence.save()
+        preview = PlanImport.objects.create(
+            uploaded_by=people["plan_manager"], filename="plan.json", format="json", data=None, errors=["x"]
+        )
+        objects = {
+            "plan": plan,
+            "action": action,
+            "recommendation": action.recommendation,
+            "evidence": evidence,
+            "preview": preview,
+        }
+        yield people, objects
+        preview.delete()
+        plan.delete()
+        for user in people.values():
+            user.delete()
+
+
+def url_for(name: str, objects: dict) -> str:
+    plan = objects["plan"]
+    args = {
+        "healthz": [],
+        "plans:home": [],
+        "governance:my_actions": [],
+        "plans:import_upload": [],
+        "plans:import_preview": [objects["preview"].pk],
+        "plans:plan_detail": [plan.slug],
+        "plans:action_list": [plan.slug],
+        "plans:plan_export": [plan.slug, "csv"],
+        "plans:recommendation_detail": [plan.slug, objects["recommendation"].pk],
+        "governance:evidence_download": [plan.slug, objects["evidence"].pk],
+        "governance:evidence_withdraw": [plan.slug, objects["evidence"].pk],
+    }.get(name, [plan.slug, objects["action"].pk])
+    return reverse(name, args=args)
+
+
+CASES = [(name, person, method) for name in MATRIX for person in PEOPLE for method in METHODS]
+
+
+@pytest.mark.parametrize(("name", "person", "method"), CASES, ids=["-".join(case) for case in CASES])
+def test_permission_matrix(client, db, world, name, person, method):
+    people, objects = world
+    if person != "anonymous":
+        client.force_login(people[person])
+    url = url_for(name, objects)
+    expected = MATRIX[name][method][PEOPLE.index(person)]
+    response = client.get(url) if method == "GET" else client.post(url, {})
+    if expected == 302 and person == "anonymous":
+        assert response.status_code == 302 and response.url.startswith(reverse("login")), url
+    else:
+        assert response.status_code == expected, (url, person, method, response.status_code)
+
+
+def test_the_matrix_size_is_what_the_note_says():
+    assert len(CASES) == len(MATRIX) * len(PEOPLE) * len(METHODS)
+    print(f"permission matrix: {len(MATRIX)} URLs × {len(PEOPLE)} people × {len(METHODS)} methods = {len(CASES)}")
+
+
+def test_a_lead_can_submit_an_update_but_not_for_another_leads_action(client, world):
+    people, objects = world
+    client.force_login(people["other_lead"])
+    url = reverse("governance:update_submit", args=[objects["plan"].slug, objects["action"].pk])
+    response = client.post(url, {"status": "green", "narrative": "Trying"})
+    assert response.status_code == 403
+
+
+def test_a_board_member_changes_nothing_even_with_a_valid_form(client, world):
+    people, objects = world
+    client.force_login(people["board_member"])
+    action = objects["action"]
+    url = reverse("governance:update_submit", args=[objects["plan"].slug, action.pk])
+    file = SimpleUploadedFile("x.csv", b"a,b\n1,2\n", content_type="text/csv")
+    before = ActionUpdate.objects.filter(action=action).count()
+    response = client.post(
+        url, {"status": "green", "narrative": "Board tries", "evidence_title": "x", "evidence_file": file}
+    )
+    assert response.status_code == 403
+    assert ActionUpdate.objects.filter(action=action).count() == before
