@@ -165,3 +165,200 @@ class Evidence(models.Model):
         if self.kind == self.Kind.LINK:
             return self.url
         return reverse("governance:evidence_download", args=[self.action.plan.slug, self.pk])
+
+
+# The board ---------------------------------------------------------------------------------
+
+
+class BoardManager(models.Manager):
+    def get_by_natural_key(self, plan_slug, name):
+        return self.get(plan__slug=plan_slug, name=name)
+
+
+class Board(models.Model):
+    """The body that oversees a plan. Its members are the plan's board-member memberships."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="boards")
+    name = models.CharField(max_length=200)
+    chair_role = models.ForeignKey(
+        "plans.Role", null=True, blank=True, on_delete=models.SET_NULL, related_name="chaired_boards"
+    )
+    cadence = models.CharField(max_length=100, default="Monthly")
+    description = models.TextField(blank=True)
+
+    objects = BoardManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "name"]
+        constraints = [models.UniqueConstraint(fields=["plan", "name"], name="board_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self):
+        return (*self.plan.natural_key(), self.name)
+
+    natural_key.dependencies = ["plans.plan", "plans.role"]
+
+    def get_absolute_url(self) -> str:
+        return reverse("governance:board_detail", args=[self.plan.slug, self.pk])
+
+
+class Meeting(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        PAPERS_ISSUED = "papers_issued", "Papers issued"
+        HELD = "held", "Held"
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="meetings")
+    date = models.DateField()
+    period = models.DateField("period reviewed", help_text="The reporting month the board reviews (its first day).")
+    cutoff = models.DateField("update cut-off", help_text="Updates after this date miss the papers.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
+    attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="meetings_attended")
+    minutes = models.TextField(blank=True)
+
+    history = HistoricalRecords(m2m_fields=[attendees])
+
+    class Meta:
+        ordering = ["board", "-date"]
+        constraints = [models.UniqueConstraint(fields=["board", "date"], name="meeting_unique_date")]
+
+    def __str__(self) -> str:
+        return f"{self.board.name}, {self.date.day} {self.date:%B %Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("governance:meeting_detail", args=[self.board.plan.slug, self.pk])
+
+
+class Decision(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
+    text = models.TextField()
+    owner_role = models.ForeignKey("plans.Role", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    due = models.DateField(null=True, blank=True)
+    actions = models.ManyToManyField(Action, blank=True, related_name="decisions")
+    recommendations = models.ManyToManyField("plans.Recommendation", blank=True, related_name="decisions")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["meeting", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class Challenge(models.Model):
+    """A board member's challenge on an action; the lead responds; the board closes it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESPONDED = "responded", "Responded"
+        CLOSED = "closed", "Closed"
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="challenges")
+    meeting = models.ForeignKey(Meeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="challenges")
+    text = models.TextField()
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField()
+    response = models.TextField(blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords(excluded_fields=["version"])
+
+    class Meta:
+        ordering = ["-raised_at"]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.CLOSED
+
+
+class BoardPack(models.Model):
+    """The board's papers for a meeting, frozen: a JSON snapshot and its PDF, each with a SHA-256.
+
+    A pack never changes; a correction is a new version with a reason, and both stay.
+    """
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="packs")
+    version = models.PositiveIntegerField(default=1)
+    snapshot = models.JSONField()
+    snapshot_sha256 = models.CharField(max_length=64)
+    pdf = models.BinaryField()
+    pdf_sha256 = models.CharField(max_length=64)
+    frozen_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    frozen_at = models.DateTimeField()
+    correction_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["meeting", "-version"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "version"], name="boardpack_unique_version")]
+
+    def __str__(self) -> str:
+        return f"Papers for {self.meeting} (version {self.version})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("governance:pack_detail", args=[self.meeting.board.plan.slug, self.pk])
+
+
+class ReminderLog(models.Model):
+    """A reminder sent to a lead, so nobody gets the same one twice in a day."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
+    period = models.DateField()
+    action = models.ForeignKey(Action, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    sent_on = models.DateField()
+    sent_at = models.DateTimeField()
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actions_listed = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "plan", "period", "sent_on"],
+                condition=models.Q(action__isnull=True),
+                name="reminder_once_a_day",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "action", "period", "sent_on"],
+                condition=models.Q(action__isnull=False),
+                name="reminder_once_a_day_per_action",
+            ),
+        ]
+
+
+class FeedToken(models.Model):
+    """A read-only token for a plan's data feed, for BI tools. Only its hash is stored."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="feed_tokens")
+    name = models.CharField(max_length=100, help_text='Who uses it, e.g. "Power BI performance report".')
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, help_text="The token's first characters, to recognise it.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

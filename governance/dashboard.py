@@ -1,0 +1,154 @@
+"""What the board sees for one plan and one period: counts, direction of travel, exceptions.
+
+Built in a fixed number of queries whatever the plan's size or history, and returned as plain
+data so that a frozen board pack can store it as JSON and render it again unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.utils import timezone
+
+from plans.models import Action, ActionLead, Plan
+
+from .flags import action_flags, with_status
+from .models import RAG_RANK, ActionUpdate, Challenge, Decision, Meeting, Rag, month_start, previous_period
+
+STATUS_KEYS = ["blue", "green", "amber", "red", "none"]
+STATUS_LABELS = {"blue": "Blue", "green": "Green", "amber": "Amber", "red": "Red", "none": "No update"}
+
+
+def direction(now: str | None, before: str | None) -> str:
+    """'improved', 'same', 'worse', 'new' (first rating) or 'none' (no rating this period)."""
+    if now is None:
+        return "none"
+    if before is None:
+        return "new"
+    difference = RAG_RANK[Rag(before)] - RAG_RANK[Rag(now)]
+    return "improved" if difference > 0 else "worse" if difference < 0 else "same"
+
+
+DIRECTION_WORDS = {
+    "improved": ("Improved", "↑"),
+    "same": ("Same", "→"),
+    "worse": ("Worse", "↓"),
+    "new": ("First rating", "•"),
+    "none": ("No update", "–"),
+}
+
+
+def periods_with_updates(plan: Plan) -> list[dt.date]:
+    return list(
+        ActionUpdate.objects.filter(action__plan=plan).order_by("-period").values_list("period", flat=True).distinct()
+    )
+
+
+def default_period(plan: Plan) -> dt.date:
+    """The period of the latest meeting, else the latest period with updates, else this month."""
+    meeting = Meeting.objects.filter(board__plan=plan).order_by("-date").values_list("period", flat=True).first()
+    if meeting:
+        return meeting
+    latest = ActionUpdate.objects.filter(action__plan=plan).order_by("-period").values_list("period", flat=True).first()
+    return latest or month_start(timezone.localdate())
+
+
+@dataclass
+class Dashboard:
+    plan: Plan
+    period: dt.date
+    previous: dt.date
+    actions: list[Action]
+    recommendations: list[dict]
+    totals: dict[str, int]
+    exceptions: dict[str, list]
+    challenges: list[Challenge] = field(default_factory=list)
+    decisions_overdue: list[Decision] = field(default_factory=list)
+
+
+def build_dashboard(plan: Plan, period: dt.date, *, actions_queryset=None) -> Dashboard:
+    period = month_start(period)
+    previous = previous_period(period)
+    this_update = ActionUpdate.objects.filter(action=OuterRef("pk"), period=period)
+    last_update = ActionUpdate.objects.filter(action=OuterRef("pk"), period=previous)
+    queryset = actions_queryset if actions_queryset is not None else plan.actions.all()
+    actions = list(
+        with_status(queryset, period)
+        .annotate(
+            period_status=Subquery(this_update.values("status")[:1]),
+            period_reason=Subquery(this_update.values("reason")[:1]),
+            previous_status=Subquery(last_update.values("status")[:1]),
+        )
+        .select_related("recommendation")
+        .prefetch_related(
+            Prefetch("action_leads", queryset=ActionLead.objects.select_related("role").order_by("order"))
+        )
+        .order_by("order")
+    )
+    recommendations: dict[int, dict] = {}
+    totals = dict.fromkeys(STATUS_KEYS, 0)
+    exceptions: dict[str, list] = {
+        "new_red": [], "overdue": [], "stale": [], "no_update": [], "slipped": [], "changed": [],
+    }  # fmt: skip
+    for action in actions:
+        action.plan = plan
+        action.flags = action_flags(action, period)
+        action.direction = direction(action.period_status, action.previous_status)
+        action.direction_word, action.direction_arrow = DIRECTION_WORDS[action.direction]
+        rec = recommendations.setdefault(
+            action.recommendation_id,
+            {"recommendation": action.recommendation, "counts": dict.fromkeys(STATUS_KEYS, 0), "actions": 0},
+        )
+        if not action.is_working and action.state != Action.State.CLOSED:
+            continue  # withdrawn and superseded actions are not rated
+        key = action.period_status or "none"
+        rec["counts"][key] += 1
+        rec["actions"] += 1
+        totals[key] += 1
+        flag_keys = {flag.key for flag in action.flags}
+        if action.period_status == Rag.RED and action.previous_status != Rag.RED:
+            exceptions["new_red"].append(action)
+        for key in ("overdue", "stale", "no_update", "slipped"):
+            if key in flag_keys:
+                exceptions[key].append(action)
+        if action.period_status and action.previous_status and action.period_status != action.previous_status:
+            exceptions["changed"].append(action)
+    for rec in recommendations.values():
+        rec["segments"] = _segments(rec["counts"], rec["actions"])
+    challenges = list(
+        Challenge.objects.filter(action__plan=plan)
+        .exclude(status=Challenge.Status.CLOSED)
+        .select_related("action", "raised_by")
+        .order_by("raised_at")
+    )
+    decisions_overdue = list(
+        Decision.objects.filter(meeting__board__plan=plan, status=Decision.Status.OPEN, due__lt=timezone.localdate())
+        .select_related("owner_role", "meeting")
+        .order_by("due")
+    )
+    return Dashboard(
+        plan=plan,
+        period=period,
+        previous=previous,
+        actions=actions,
+        recommendations=sorted(recommendations.values(), key=lambda r: r["recommendation"].order),
+        totals=totals | {"all": sum(totals.values())},
+        exceptions=exceptions,
+        challenges=challenges,
+        decisions_overdue=decisions_overdue,
+    )
+
+
+def _segments(counts: dict[str, int], total: int) -> list[dict]:
+    """Stacked-bar segments in percent of the bar, for the SVG chart."""
+    segments, x = [], 0.0
+    for key in STATUS_KEYS:
+        count = counts[key]
+        if not count:
+            continue
+        width = 100.0 * count / total if total else 0.0
+        segments.append({"key": key, "label": STATUS_LABELS[key], "count": count, "x": round(x, 3), "width": round(width, 3)})
+        x += width
+    return segments

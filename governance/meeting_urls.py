@@ -1,0 +1,3 @@
+"""Boards, meetings, decisions, challenges, reminders and the data feed (added to governance.urls)."""
+
+urlpatterns: list = []

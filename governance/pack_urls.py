@@ -1,0 +1,3 @@
+"""Board packs and exports (added to governance.urls)."""
+
+urlpatterns: list = []
