@@ -14,6 +14,7 @@ from .filters import ActionFilter
 from .forms import ConfirmImportForm, PlanUploadForm
 from .models import Action, ActionLead, Plan, PlanImport, Recommendation, Statement
 from .permissions import can_import_plans, get_plan_for, plans_for
+from .rules import plan_access
 from .tables import ActionTable
 
 
@@ -52,6 +53,12 @@ def home(request: HttpRequest) -> HttpResponse:
     mine = plans_for(request.user)
     plans = list(mine.order_by("title")[:2])
     if len(plans) == 1:
+        # Each person's home: the board's dashboard for members, My actions for a lead.
+        access = plan_access(request.user, plans[0].pk)
+        if access.kind is not None:
+            return redirect("governance:dashboard", slug=plans[0].slug)
+        if access.role_ids:
+            return redirect("governance:my_actions")
         return _plan_overview(request, plans[0])
     return render(
         request,

@@ -28,8 +28,14 @@ def test_healthz_answers_without_login_and_checks_the_database(client, db):
     assert response.json() == {"status": "ok", "database": "ok"}
 
 
-def test_home_shows_the_plan_overview_when_there_is_one_plan(board_client, seed_plan):
-    response = board_client.get("/")
+def test_home_is_the_dashboard_for_a_board_member_and_my_actions_for_a_lead(board_client, seed_plan, lead):
+    assert board_client.get("/").url == reverse("governance:dashboard", args=[seed_plan.slug])
+    board_client.force_login(lead)
+    assert board_client.get("/").url == reverse("governance:my_actions")
+
+
+def test_the_plan_overview(board_client, seed_plan):
+    response = board_client.get(seed_plan.get_absolute_url())
     content = response.content.decode()
     assert response.status_code == 200
     assert "Children&#x27;s Care and Support OFSTED Improvement Plan" in content
