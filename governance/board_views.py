@@ -4,14 +4,15 @@ import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from plans.permissions import get_plan_for
 
-from .dashboard import STATUS_KEYS, STATUS_LABELS, build_dashboard, default_period, periods_with_updates
+from .dashboard import STATUS_KEYS, STATUS_LABELS, build_dashboard, default_period
 from .filters import DashboardFilter
 from .flags import ALL_FLAGS
-from .models import Board, month_start
+from .models import Board, month_start, previous_period
 
 
 def _period_from(request: HttpRequest, plan) -> dt.date:
@@ -27,24 +28,15 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     plan = get_plan_for(request, slug)
     period = _period_from(request, plan)
     data = build_dashboard(plan, period)
-    action_filter = DashboardFilter(request.GET or None, queryset=plan.actions.all(), plan=plan)
-    shown = data.actions
-    if action_filter.is_active():
-        # Lead and organisation narrow by query (joins); status and flag by the built data.
-        cleaned = action_filter.form.cleaned_data
-        lead, organisation = cleaned.get("lead"), cleaned.get("organisation")
-        status, flag = cleaned.get("status"), cleaned.get("flag")
-        shown = [
-            a
-            for a in shown
-            if (not lead or any(link.role_id == lead.pk for link in a.action_leads.all()))
-            and (not organisation or any(link.role.organisation == organisation for link in a.action_leads.all()))
-            and (not status or (a.period_status or "none") == status)
-            and (not flag or any(f.key == flag for f in a.flags))
-        ]
-    periods = periods_with_updates(plan)
+    action_filter = DashboardFilter(request.GET or None, actions=data.actions)
+    shown = action_filter.matches(data.actions)
+    # The last three years of months, newest first (no query needed to list them).
+    periods, month = [], max(period, month_start(timezone.localdate()))
+    while len(periods) < 36:
+        periods.append(month)
+        month = previous_period(month)
     if period not in periods:
-        periods = sorted([*periods, period], reverse=True)
+        periods.append(period)
     board = Board.objects.filter(plan=plan).select_related("chair_role").first()
     return render(
         request,

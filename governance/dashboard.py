@@ -93,7 +93,7 @@ def build_dashboard(plan: Plan, period: dt.date, *, actions_queryset=None) -> Da
         "new_red": [], "overdue": [], "stale": [], "no_update": [], "slipped": [], "changed": [],
     }  # fmt: skip
     for action in actions:
-        action.plan = plan
+        action.plan = action.recommendation.plan = plan
         action.flags = action_flags(action, period)
         action.direction = direction(action.period_status, action.previous_status)
         action.direction_word, action.direction_arrow = DIRECTION_WORDS[action.direction]
@@ -149,6 +149,8 @@ def _segments(counts: dict[str, int], total: int) -> list[dict]:
         if not count:
             continue
         width = 100.0 * count / total if total else 0.0
-        segments.append({"key": key, "label": STATUS_LABELS[key], "count": count, "x": round(x, 3), "width": round(width, 3)})
+        segments.append(
+            {"key": key, "label": STATUS_LABELS[key], "count": count, "x": round(x, 3), "width": round(width, 3)}
+        )
         x += width
     return segments

@@ -3,13 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
 from . import formats
-from .models import Action, ActionLead, Finding, Membership, Plan, PlanImport, Recommendation, Role, Statement
+from .models import (
+    Action,
+    ActionLead,
+    Finding,
+    Invitation,
+    Membership,
+    Plan,
+    PlanImport,
+    Recommendation,
+    Role,
+    RoleHolder,
+    Statement,
+)
 
 
 class PlanExists(Exception):
@@ -290,3 +312,191 @@ CONTENT_TYPES = {
 
 def plan_export(*, plan: Plan, fmt: str) -> bytes:
     return EXPORTERS[fmt](plan_to_data(plan))
+
+
+# People: members, role holders and invitations --------------------------------------------
+
+
+def _stamp_history(obj, by, reason: str = "") -> None:
+    """Tell simple-history who made the change (and why), as governance.services does."""
+    obj._history_user = by
+    if reason:
+        obj._change_reason = reason
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, by) -> None:
+    """Take someone out of a plan. Roles they hold are kept: a lead stays in the plan through them."""
+    membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    if membership.kind == Membership.Kind.PLAN_MANAGER:
+        managers = Membership.objects.filter(plan_id=membership.plan_id, kind=Membership.Kind.PLAN_MANAGER)
+        if not managers.exclude(pk=membership.pk).exists():
+            raise ValidationError("A plan needs at least one plan manager: add another before removing this one.")
+    _stamp_history(membership, by, "Removed")
+    membership.delete()
+
+
+@transaction.atomic
+def role_holder_add(*, role: Role, user, by, since: dt.date | None = None) -> RoleHolder:
+    if RoleHolder.objects.filter(role=role, user=user, until__isnull=True).exists():
+        name = user.get_full_name() or user.get_username()
+        raise ValidationError({"user": f"{name} holds this role already."})
+    holder = RoleHolder(role=role, user=user, since=since or timezone.localdate())
+    holder.full_clean()
+    _stamp_history(holder, by, "Added")
+    holder.save()
+    return holder
+
+
+@transaction.atomic
+def role_holder_end(*, holder: RoleHolder, by, until: dt.date | None = None) -> RoleHolder:
+    """End a holding. The row is kept, so the history still tells who held the role and when."""
+    holder = RoleHolder.objects.select_for_update().get(pk=holder.pk)
+    if holder.until is not None:
+        raise ValidationError("This person no longer holds the role.")
+    holder.until = until or timezone.localdate()
+    holder.full_clean()
+    _stamp_history(holder, by, "Ended")
+    holder.save()
+    return holder
+
+
+class InvitationUnusable(Exception):
+    """The invitation link is unknown, used or expired."""
+
+
+def invitation_token_hash(token: str) -> str:
+    # Only the hash is stored, so a copy of the database gives no working links.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_find(token: str) -> Invitation | None:
+    """The invitation a link's token belongs to, if it can still be used."""
+    return (
+        Invitation.objects.select_related("plan", "invited_by")
+        .filter(token_hash=invitation_token_hash(token), accepted_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+
+
+def invitation_existing_user(invitation: Invitation):
+    """The account the invited email already has, if any."""
+    email = invitation.email.lower()
+    return (
+        get_user_model()
+        .objects.filter(Q(email__iexact=email) | Q(username__iexact=email))
+        .order_by("-is_active", "pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    plan: Plan,
+    email: str,
+    first_name: str,
+    last_name: str,
+    kind: str,
+    roles,
+    by,
+    site_url: str,
+) -> Invitation:
+    """Invite someone to a plan and email them a one-time link (built on `site_url`, e.g. "https://host/").
+
+    A new invitation to the same person for the same plan replaces any still waiting.
+    """
+    email = email.strip().lower()
+    roles = list(roles)
+    if not kind and not roles:
+        raise ValidationError({"kind": "Choose what they will be, or at least one role for them to hold."})
+    if any(role.plan_id != plan.pk for role in roles):
+        raise ValidationError({"roles": "Choose roles of this plan only."})
+    User = get_user_model()
+    existing = User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email))
+    if kind and Membership.objects.filter(plan=plan, user__in=existing).exists():
+        raise ValidationError(
+            {"email": "Someone with this email address is a member of this plan already. Remove them first."}
+        )
+
+    now = timezone.now()
+    Invitation.objects.filter(plan=plan, email=email, accepted_at__isnull=True, expires_at__gt=now).update(
+        expires_at=now
+    )
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        plan=plan,
+        email=email,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        kind=kind,
+        token_hash=invitation_token_hash(token),
+        invited_by=by,
+        expires_at=now + dt.timedelta(days=settings.INVITATION_DAYS),
+    )
+    invitation.full_clean()
+    invitation.save()
+    invitation.roles.set(roles)
+
+    link = site_url.rstrip("/") + reverse("plans:invitation_accept", args=[token])
+    context = {
+        "invitation": invitation,
+        "plan": plan,
+        "roles": roles,
+        "link": link,
+        "inviter": by.get_full_name() or by.get_username(),
+        "service_name": settings.SERVICE_NAME,
+    }
+    # Sent inside the transaction: if the email cannot be sent, no invitation is left behind.
+    send_mail(
+        subject=f"You are invited to {plan.title}",
+        message=render_to_string("plans/invitation_email.html", context),
+        from_email=None,
+        recipient_list=[email],
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, password: str | None = None) -> tuple:
+    """Use an invitation, once: the invited person's account (created with `password` if they have
+    none), their membership and roles. Returns (user, whether the account was created here)."""
+    invitation = Invitation.objects.select_for_update().select_related("plan", "invited_by").get(pk=invitation.pk)
+    now = timezone.now()
+    if invitation.accepted_at is not None or invitation.expires_at <= now:
+        raise InvitationUnusable
+    by = invitation.invited_by  # who decided what they may do
+    user = invitation_existing_user(invitation)
+    created = user is None
+    if created:
+        if not password:
+            raise ValueError("A new account needs a password.")
+        user = get_user_model()(
+            username=invitation.email.lower(),
+            email=invitation.email,
+            first_name=invitation.first_name,
+            last_name=invitation.last_name,
+        )
+        user.set_password(password)
+        user.full_clean()
+        user.save()
+
+    if invitation.kind and not Membership.objects.filter(plan=invitation.plan, user=user).exists():
+        membership = Membership(plan=invitation.plan, user=user, kind=invitation.kind)
+        membership.full_clean()
+        _stamp_history(membership, by, "Invitation accepted")
+        membership.save()
+    today = timezone.localdate()
+    held = set(RoleHolder.objects.filter(user=user, until__isnull=True).values_list("role_id", flat=True))
+    for role in invitation.roles.all():
+        if role.pk not in held:
+            holder = RoleHolder(role=role, user=user, since=today)
+            holder.full_clean()
+            _stamp_history(holder, by, "Invitation accepted")
+            holder.save()
+
+    invitation.accepted_at = now
+    invitation.accepted_by = user
+    invitation.full_clean()
+    invitation.save()
+    return user, created

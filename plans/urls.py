@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import people, views
 
 app_name = "plans"
 
@@ -12,4 +12,11 @@ urlpatterns = [
     path("plans/<slug:slug>/actions/", views.action_list, name="action_list"),
     path("plans/<slug:slug>/recommendations/<int:pk>/", views.recommendation_detail, name="recommendation_detail"),
     path("plans/<slug:slug>/export.<str:fmt>", views.plan_export, name="plan_export"),
+    # People and access
+    path("plans/<slug:slug>/people/", people.people, name="people"),
+    path("plans/<slug:slug>/people/invite/", people.invite, name="invite"),
+    path("plans/<slug:slug>/people/<int:pk>/remove/", people.membership_remove, name="membership_remove"),
+    path("plans/<slug:slug>/roles/<int:pk>/", people.role_holders, name="role_holders"),
+    path("plans/<slug:slug>/role-holders/<int:pk>/end/", people.role_holder_end, name="role_holder_end"),
+    path("invitations/<str:token>/", people.invitation_accept, name="invitation_accept"),
 ]

@@ -31,6 +31,9 @@ EVERYONE_SIGNED_IN = {"GET": (302, 200, 200, 200, 200, 200), "POST": (302, 405, 
 IMPORT = {"GET": (302, 200, 403, 403, 403, 200), "POST": (302, 200, 403, 403, 403, 200)}
 IMPORT_PREVIEW = {"GET": (302, 404, 403, 403, 403, 200), "POST": (302, 404, 403, 403, 403, 200)}
 PUBLIC = {"GET": (200,) * 6, "POST": (405,) * 6}
+# Removing a member or ending a role holding really happens (302) for a plan manager.
+MANAGE_AND_REDIRECT = {"GET": MANAGE["GET"], "POST": (302, 404, 403, 403, 403, 302)}
+POST_ONLY_MANAGE = {"GET": (302, 405, 405, 405, 405, 405), "POST": (302, 404, 403, 403, 403, 302)}
 # Home sends each person to their own home page: the dashboard, My actions or the plan list.
 HOME = {"GET": (302,) * 6, "POST": (302, 405, 405, 405, 405, 405)}
 
@@ -52,6 +55,11 @@ MATRIX = {
     "governance:action_edit": MANAGE,
     "governance:action_close": MANAGE,
     "governance:action_withdraw": MANAGE,
+    "plans:people": READ,
+    "plans:invite": MANAGE,
+    "plans:role_holders": MANAGE,
+    "plans:membership_remove": MANAGE_AND_REDIRECT,
+    "plans:role_holder_end": POST_ONLY_MANAGE,
     "plans:import_upload": IMPORT,
     "plans:import_preview": IMPORT_PREVIEW,
 }
@@ -59,6 +67,7 @@ MATRIX = {
 # tests/plans/test_people.py) and the admin, which is for superusers only.
 NOT_IN_MATRIX_PREFIXES = ("admin:",)
 NOT_IN_MATRIX = {
+    "plans:invitation_accept",  # open by design: the one-time token is the key (tests/plans/test_people.py)
     "login",
     "logout",
     "password_change",
@@ -109,9 +118,9 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             "plan_manager": UserFactory(username="m-manager"),
         }
         Membership.objects.create(user=people["outsider"], plan=PlanFactory(), kind="plan_manager")
-        Membership.objects.create(user=people["board_member"], plan=plan, kind="board_member")
+        membership = Membership.objects.create(user=people["board_member"], plan=plan, kind="board_member")
         Membership.objects.create(user=people["plan_manager"], plan=plan, kind="plan_manager")
-        RoleHolder.objects.create(user=people["lead"], role=plan.roles.get(title=LEAD_ROLE))
+        holder = RoleHolder.objects.create(user=people["lead"], role=plan.roles.get(title=LEAD_ROLE))
         RoleHolder.objects.create(user=people["other_lead"], role=plan.roles.get(title="Director of Public Health"))
         action = plan.actions.get(reference="3.6")
         update = ActionUpdate.objects.create(
@@ -146,6 +155,9 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             "recommendation": action.recommendation,
             "evidence": evidence,
             "preview": preview,
+            "membership": membership,
+            "role": holder.role,
+            "holder": holder,
         }
         yield people, objects
         preview.delete()
@@ -160,6 +172,9 @@ PK_OBJECT = {
     "plans:recommendation_detail": "recommendation",
     "governance:evidence_download": "evidence",
     "governance:evidence_withdraw": "evidence",
+    "plans:membership_remove": "membership",
+    "plans:role_holders": "role",
+    "plans:role_holder_end": "holder",
 }
 
 

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from plans.models import Membership, Plan
-from tests.factories import UserFactory, build_plan
+from tests.factories import UserFactory, build_plan, drop_plans
 
 SIZES = {"small": 10, "large": 500}
 
@@ -17,7 +17,7 @@ def sized_plans(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         plans = {name: build_plan(f"queries-{name}", count) for name, count in SIZES.items()}
         yield plans
-        Plan.objects.filter(pk__in=[plan.pk for plan in plans.values()]).delete()
+        drop_plans(plans.values())
 
 
 def page_urls(plan: Plan) -> dict[str, str]:
