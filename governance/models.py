@@ -273,7 +273,9 @@ class Challenge(models.Model):
     )
     responded_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -326,8 +328,13 @@ class ReminderLog(models.Model):
     action = models.ForeignKey(Action, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     sent_on = models.DateField()
     sent_at = models.DateTimeField()
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actions_listed = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"Reminder to {self.user} for {self.period:%B %Y} on {self.sent_on}"
 
     class Meta:
         ordering = ["-sent_at"]

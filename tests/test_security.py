@@ -8,8 +8,16 @@ from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 # Pages that must open without signing in.
-PUBLIC = {"healthz", "login", "admin:login", "plans:invitation_accept", "password_reset", "password_reset_done", "password_reset_confirm",
-          "password_reset_complete"}  # fmt: skip
+PUBLIC = {
+    "healthz",
+    "login",
+    "admin:login",
+    "plans:invitation_accept",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
 
 
 def all_url_names(resolver=None, namespace=""):
