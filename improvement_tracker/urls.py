@@ -19,5 +19,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("", include("governance.urls")),
+    path("", include("measures.urls")),
     path("", include("plans.urls")),
 ]
