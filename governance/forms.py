@@ -35,7 +35,11 @@ class UpdateForm(forms.Form):
         label="Evidence file", required=False, help_text="PDF, DOCX, XLSX, CSV, PNG or JPEG."
     )
     evidence_url = forms.URLField(
-        label="Or a link to the evidence", required=False, assume_scheme="https", max_length=1000
+        label="Or a link to the evidence",
+        required=False,
+        assume_scheme="https",
+        max_length=1000,
+        widget=forms.URLInput(attrs={"class": "govuk-input", "spellcheck": "false"}),
     )
     evidence_date = forms.DateField(
         label="Date the evidence is from",
@@ -66,7 +70,13 @@ class UpdateForm(forms.Form):
 class EvidenceForm(forms.Form):
     title = forms.CharField(label="Title", max_length=200, error_messages={"required": "Give the evidence a title."})
     file = forms.FileField(label="File", required=False, help_text="PDF, DOCX, XLSX, CSV, PNG or JPEG.")
-    url = forms.URLField(label="Or a link", required=False, assume_scheme="https", max_length=1000)
+    url = forms.URLField(
+        label="Or a link",
+        required=False,
+        assume_scheme="https",
+        max_length=1000,
+        widget=forms.URLInput(attrs={"class": "govuk-input", "spellcheck": "false"}),
+    )
     evidence_date = forms.DateField(
         label="Date the evidence is from",
         help_text="For example, 31/12/2019.",
@@ -76,6 +86,8 @@ class EvidenceForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if "url" in self.errors:
+            return data  # the link's own error says what is wrong
         if bool(data.get("file")) == bool(data.get("url")):
             self.add_error("file", "Choose a file or enter a link (one of them).")
         return data

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from plans.concurrency import EditConflict, guarded_save
+from plans.concurrency import EditConflict, changes_from, guarded_save
 from plans.models import Action
 
 from .models import ActionUpdate, Evidence, PeriodLock, Rag, month_start
@@ -94,9 +94,18 @@ def action_update_submit(
     }
     if update is None:
         update = ActionUpdate(action=action, period=period, **fields)
-        update.full_clean()
+        # One update per period is left to the database, so that two first submissions at once
+        # end in a conflict (below) rather than a validation error or a failure.
+        update.full_clean(validate_constraints=False)
         _stamp_history(update, by)
-        update.save()
+        try:
+            with transaction.atomic():
+                update.save()
+        except IntegrityError:
+            current = ActionUpdate.objects.filter(action=action, period=period).first()
+            if current is None:
+                raise
+            raise EditConflict(current, changes_from(current, update, list(fields)))
     else:
         if expected_version is None:
             expected_version = update.version
@@ -127,6 +136,8 @@ def action_update_submit(
 def evidence_build_file(*, action: Action, period: dt.date, title: str, evidence_date: dt.date, upload, by) -> Evidence:
     """Check an uploaded file (size, and type from its content) and make, unsaved, its evidence."""
     content_type, suffix = check_upload(upload)
+    # Read the name the person gave before the stored one replaces it.
+    original_name = upload_original_name(upload)
     upload.name = f"evidence{suffix}"
     return Evidence(
         action=action,
@@ -135,7 +146,7 @@ def evidence_build_file(*, action: Action, period: dt.date, title: str, evidence
         title=title,
         evidence_date=evidence_date,
         file=upload,
-        original_name=upload_original_name(upload),
+        original_name=original_name,
         content_type=content_type,
         size=upload.size,
         added_by=by,

@@ -5,6 +5,7 @@ import zipfile
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 
 ALLOWED = "PDF, Word (DOCX), Excel (XLSX), CSV, PNG or JPEG"
 # Unpacked size an Office file may claim before it is treated as a zip bomb.
@@ -55,7 +56,7 @@ def check_upload(upload) -> tuple[str, str]:
     """Return (content type, suffix) for an acceptable upload; raise ValidationError otherwise."""
     limit = settings.EVIDENCE_MAX_BYTES
     if upload.size > limit:
-        raise ValidationError({"file": [f"The file must be smaller than {limit // (1024 * 1024)} MB."]})
+        raise ValidationError({"file": [f"The file must be {filesizeformat(limit)} or smaller."]})
     if upload.size == 0:
         raise ValidationError({"file": ["The selected file is empty."]})
     upload.seek(0)

@@ -3,7 +3,7 @@
 from itertools import groupby
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -180,7 +180,8 @@ def update_submit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                     risks=data["risks"],
                     reason=data["reason"],
                     by=request.user,
-                    expected_version=data["version"] if existing else None,
+                    # An update saved since this form was opened empty is a conflict, not a revision.
+                    expected_version=(data["version"] or 0) if existing else None,
                     new_evidence=evidence,
                 )
             except EditConflict as conflict:
@@ -270,7 +271,10 @@ def evidence_download(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if evidence.kind != Evidence.Kind.FILE:
         return redirect(evidence.url)
     suffix = "." + evidence.file.name.rsplit(".", 1)[-1] if "." in evidence.file.name else ""
-    stem = get_valid_filename(evidence.original_name.rsplit(".", 1)[0]) or "evidence"
+    try:
+        stem = get_valid_filename(evidence.original_name.rsplit(".", 1)[0]).lstrip(".") or "evidence"
+    except SuspiciousFileOperation:  # nothing safe is left of the name (e.g. "<>.pdf", ".pdf")
+        stem = "evidence"
     response = FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,

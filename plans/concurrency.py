@@ -22,7 +22,7 @@ class EditConflict(Exception):
         return [f"{label}: now “{theirs}”; yours “{yours}”" for label, (theirs, yours) in self.changes.items()]
 
 
-def _changes(current, mine, fields) -> dict[str, tuple[object, object]]:
+def changes_from(current, mine, fields) -> dict[str, tuple[object, object]]:
     result = {}
     for name in fields:
         theirs, yours = getattr(current, name), getattr(mine, name)
@@ -39,6 +39,6 @@ def guarded_save(obj, *, expected_version: int, fields: list[str]) -> None:
         claimed = model.objects.filter(pk=obj.pk, version=expected_version).update(version=expected_version + 1)
         if not claimed:
             current = model.objects.get(pk=obj.pk)
-            raise EditConflict(current, _changes(current, obj, fields))
+            raise EditConflict(current, changes_from(current, obj, fields))
         obj.version = expected_version + 1
         obj.save(update_fields=[*fields, "version"])

@@ -28,10 +28,15 @@ def test_sign_in_filter_by_lead_and_open_an_action(browser_page, check_page, see
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
 
-    # The plan overview.
-    expect(page).to_have_url(re.compile(r"/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text(seed_plan_committed.title)
+    # A board member's home: the dashboard.
+    expect(page).to_have_url(re.compile(rf"/plans/{seed_plan_committed.slug}/dashboard/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Dashboard: "))
     expect(page.get_by_text("Signed in as Quinn Reader")).to_be_attached()
+    check_page(page, "dashboard")
+
+    # The plan overview, from the breadcrumbs.
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name=seed_plan_committed.title).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(seed_plan_committed.title)
     check_page(page, "plan-overview")
 
     # The action list, from the service navigation.
@@ -98,7 +103,7 @@ def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(
 ):
     page = browser_page
     login_as(lead)
-    page.goto("/")
+    page.goto(seed_plan_committed.get_absolute_url())
     expect(page.get_by_role("heading", level=1)).to_have_text(seed_plan_committed.title)
 
     page.keyboard.press("Tab")
