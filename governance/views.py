@@ -18,6 +18,7 @@ from . import services
 from .flags import action_flags, with_status
 from .forms import CloseActionForm, EditActionForm, EvidenceForm, UpdateForm, WithdrawActionForm, WithdrawEvidenceForm
 from .models import RAG_DEFINITIONS, ActionUpdate, Evidence, Rag
+from .meetings import action_challenges
 from .timeline import action_evidence, action_timeline
 
 
@@ -81,6 +82,7 @@ def action_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "measures": [s for s in statements if s.kind == Statement.Kind.MEASURE],
             "evidence": [item for item in evidence if not item.withdrawn_at],
             "timeline": action_timeline(action, evidence),
+            "challenges": action_challenges(action),
             "can_update": user.has_perm("plans.submit_update", action),
             "can_manage": user.has_perm("plans.manage_plan", action.plan),
         },

@@ -48,8 +48,23 @@ def example_url(name: str, pattern: URLPattern) -> str:
     return reverse(name, kwargs=kwargs)
 
 
+# The data feed answers BI tools that send a token instead of a session: 401, not a redirect.
+TOKEN_FEEDS = {
+    "governance:plan_feed_json",
+    "governance:plan_feed_csv",
+    "governance:pack_feed_json",
+    "governance:pack_feed_csv",
+}
 URLS = sorted(all_url_names(), key=lambda item: item[0])
-PRIVATE_URLS = [(name, pattern) for name, pattern in URLS if name not in PUBLIC]
+PRIVATE_URLS = [(name, pattern) for name, pattern in URLS if name not in PUBLIC | TOKEN_FEEDS]
+
+
+@pytest.mark.parametrize("name", sorted(TOKEN_FEEDS))
+def test_the_data_feed_asks_an_anonymous_caller_for_a_token(client, db, name):
+    pattern = dict(URLS)[name]
+    response = client.get(example_url(name, pattern))
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_the_urlconf_walk_finds_the_pages():
