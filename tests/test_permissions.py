@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from governance.models import ActionUpdate, Evidence
+from governance.models import ActionUpdate, Board, BoardPack, Challenge, Decision, Evidence, FeedToken, Meeting
 from plans.models import Membership, PlanImport, RoleHolder
 from tests.conftest import LEAD_ROLE, _seed_data
 from tests.factories import PlanFactory, UserFactory
@@ -34,6 +34,12 @@ PUBLIC = {"GET": (200,) * 6, "POST": (405,) * 6}
 # Removing a member or ending a role holding really happens (302) for a plan manager.
 MANAGE_AND_REDIRECT = {"GET": MANAGE["GET"], "POST": (302, 404, 403, 403, 403, 302)}
 POST_ONLY_MANAGE = {"GET": (302, 405, 405, 405, 405, 405), "POST": (302, 404, 403, 403, 403, 302)}
+# Challenges: board members and plan managers raise and close them; the action's lead responds.
+RAISE_CHALLENGE = {"GET": (302, 404, 200, 403, 403, 200), "POST": (302, 404, 200, 403, 403, 200)}
+RESPOND_CHALLENGE = {"GET": (302, 404, 403, 200, 403, 200), "POST": (302, 404, 403, 200, 403, 200)}
+CLOSE_CHALLENGE = {"GET": (302, 405, 405, 405, 405, 405), "POST": (302, 404, 302, 403, 403, 302)}
+# The data feed: a token or a member's session; an anonymous caller is asked for a token (401).
+FEED = {"GET": (401, 404, 200, 200, 200, 200), "POST": (405,) * 6}
 # Home sends each person to their own home page: the dashboard, My actions or the plan list.
 HOME = {"GET": (302,) * 6, "POST": (302, 405, 405, 405, 405, 405)}
 
@@ -60,6 +66,23 @@ MATRIX = {
     "plans:role_holders": MANAGE,
     "plans:membership_remove": MANAGE_AND_REDIRECT,
     "plans:role_holder_end": POST_ONLY_MANAGE,
+    "governance:board": READ,
+    "governance:board_detail": READ,
+    "governance:meeting_detail": READ,
+    "governance:meeting_create": MANAGE,
+    "governance:meeting_update": MANAGE,
+    "governance:decision_add": MANAGE,
+    "governance:feed_tokens": MANAGE,
+    "governance:challenge_raise": RAISE_CHALLENGE,
+    "governance:challenge_respond": RESPOND_CHALLENGE,
+    "governance:challenge_close": CLOSE_CHALLENGE,
+    "governance:decision_set_status": POST_ONLY_MANAGE,
+    "governance:action_remind": POST_ONLY_MANAGE,
+    "governance:feed_token_revoke": POST_ONLY_MANAGE,
+    "governance:plan_feed_json": FEED,
+    "governance:plan_feed_csv": FEED,
+    "governance:pack_feed_json": FEED,
+    "governance:pack_feed_csv": FEED,
     "plans:import_upload": IMPORT,
     "plans:import_preview": IMPORT_PREVIEW,
 }
@@ -149,7 +172,36 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         preview = PlanImport.objects.create(
             uploaded_by=people["plan_manager"], filename="plan.json", format="json", data=None, errors=["x"]
         )
+        board = Board.objects.create(plan=plan, name="Children's Improvement Board")
+        meeting = Meeting.objects.create(
+            board=board, date=dt.date(2019, 7, 18), period=dt.date(2019, 6, 1), cutoff=dt.date(2019, 7, 11)
+        )
+        decision = Decision.objects.create(meeting=meeting, text="Report caseloads by team")
+        challenge = Challenge.objects.create(
+            action=action,
+            text="Evidence does not show impact",
+            raised_by=people["board_member"],
+            raised_at=timezone.now(),
+        )
+        token = FeedToken.objects.create(
+            plan=plan, name="Power BI", token_hash="0" * 64, prefix="00000000", created_by=people["plan_manager"]
+        )
+        pack = BoardPack.objects.create(
+            meeting=meeting,
+            snapshot={"actions": []},
+            snapshot_sha256="0" * 64,
+            pdf=b"%PDF-1.4",
+            pdf_sha256="0" * 64,
+            frozen_by=people["plan_manager"],
+            frozen_at=timezone.now(),
+        )
         objects = {
+            "board": board,
+            "meeting": meeting,
+            "decision": decision,
+            "challenge": challenge,
+            "token": token,
+            "pack": pack,
             "plan": plan,
             "action": action,
             "recommendation": action.recommendation,
@@ -161,6 +213,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         }
         yield people, objects
         preview.delete()
+        pack.delete()
+        token.delete()
         plan.delete()
         for user in people.values():
             user.delete()
@@ -175,6 +229,17 @@ PK_OBJECT = {
     "plans:membership_remove": "membership",
     "plans:role_holders": "role",
     "plans:role_holder_end": "holder",
+    "governance:board_detail": "board",
+    "governance:meeting_create": "board",
+    "governance:meeting_detail": "meeting",
+    "governance:meeting_update": "meeting",
+    "governance:decision_add": "meeting",
+    "governance:decision_set_status": "decision",
+    "governance:challenge_respond": "challenge",
+    "governance:challenge_close": "challenge",
+    "governance:feed_token_revoke": "token",
+    "governance:pack_feed_json": "pack",
+    "governance:pack_feed_csv": "pack",
 }
 
 
