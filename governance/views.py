@@ -17,8 +17,8 @@ from plans.permissions import get_plan_for, require
 from . import services
 from .flags import action_flags, with_status
 from .forms import CloseActionForm, EditActionForm, EvidenceForm, UpdateForm, WithdrawActionForm, WithdrawEvidenceForm
-from .models import RAG_DEFINITIONS, ActionUpdate, Evidence, Rag
 from .meetings import action_challenges
+from .models import RAG_DEFINITIONS, ActionUpdate, Evidence, Rag
 from .timeline import action_evidence, action_timeline
 
 
