@@ -49,3 +49,6 @@ class PeriodLockAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+from . import admin_packs  # noqa: E402,F401

@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from governance.models import ActionUpdate, Board, BoardPack, Challenge, Decision, Evidence, FeedToken, Meeting
+from governance.packs import board_pack_freeze
 from plans.models import Membership, PlanImport, RoleHolder
 from tests.conftest import LEAD_ROLE, _seed_data
 from tests.factories import PlanFactory, UserFactory
@@ -79,6 +80,13 @@ MATRIX = {
     "governance:decision_set_status": POST_ONLY_MANAGE,
     "governance:action_remind": POST_ONLY_MANAGE,
     "governance:feed_token_revoke": POST_ONLY_MANAGE,
+    "governance:board_packs": READ,
+    "governance:meeting_packs": READ,
+    "governance:pack_detail": READ,
+    "governance:pack_download": READ,
+    "governance:dashboard_download": READ,
+    # The world's meeting has its papers already, so a manager's empty POST re-shows the form.
+    "governance:pack_issue": MANAGE,
     "governance:plan_feed_json": FEED,
     "governance:plan_feed_csv": FEED,
     "governance:pack_feed_json": FEED,
@@ -186,15 +194,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         token = FeedToken.objects.create(
             plan=plan, name="Power BI", token_hash="0" * 64, prefix="00000000", created_by=people["plan_manager"]
         )
-        pack = BoardPack.objects.create(
-            meeting=meeting,
-            snapshot={"actions": []},
-            snapshot_sha256="0" * 64,
-            pdf=b"%PDF-1.4",
-            pdf_sha256="0" * 64,
-            frozen_by=people["plan_manager"],
-            frozen_at=timezone.now(),
-        )
+        pack = board_pack_freeze(meeting=meeting, by=people["plan_manager"])
         objects = {
             "board": board,
             "meeting": meeting,
@@ -213,7 +213,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         }
         yield people, objects
         preview.delete()
-        pack.delete()
+        BoardPack.objects.filter(meeting__board__plan=plan).delete()
         token.delete()
         plan.delete()
         for user in people.values():
@@ -240,12 +240,20 @@ PK_OBJECT = {
     "governance:feed_token_revoke": "token",
     "governance:pack_feed_json": "pack",
     "governance:pack_feed_csv": "pack",
+    "governance:pack_detail": "pack",
+    "governance:pack_download": "pack",
 }
 
 
 def url_for(name: str, objects: dict) -> str:
     pattern = dict(url_patterns())[name]
-    values = {"slug": objects["plan"].slug, "fmt": "csv", "pk": objects[PK_OBJECT.get(name, "action")].pk}
+    values = {
+        "slug": objects["plan"].slug,
+        "fmt": "csv",
+        "pk": objects[PK_OBJECT.get(name, "action")].pk,
+        "board_pk": objects["board"].pk,
+        "meeting_pk": objects["meeting"].pk,
+    }
     return reverse(name, kwargs={key: values[key] for key in pattern.pattern.converters})
 
 
