@@ -34,7 +34,7 @@ from plans.permissions import get_plan_for, require
 
 from . import meetings
 from .dashboard import STATUS_LABELS, build_dashboard
-from .models import Board, BoardPack, Challenge, Decision, FeedToken, Meeting, month_start
+from .models import Board, BoardPack, Challenge, Decision, FeedToken, Meeting, Rag, month_start
 from .services import current_period
 from .views import _apply_validation_error, _conflict_message, _get_action
 from .views import _crumbs as _action_crumbs
@@ -738,9 +738,42 @@ def pack_feed_csv(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     plan, pack, refusal = _feed_pack(request, slug, pk)
     if refusal:
         return refusal
-    rows = pack_actions(pack)
-    # PostgreSQL's jsonb does not keep key order: the live feed's columns first, then the rest by name.
-    keys = {key for row in rows for key in row}
-    columns = [c for c in FEED_COLUMNS if c in keys] + sorted(keys - set(FEED_COLUMNS))
+    # The live feed's columns, filled from the snapshot (its nested values flattened), so a BI
+    # report reads a pack and the live plan the same way.
+    snapshot = pack.snapshot if isinstance(pack.snapshot, dict) else {}
+    challenges = [c for c in snapshot.get("challenges", []) if isinstance(c, dict)]
+    rows = [_pack_feed_row(request, plan, snapshot, challenges, action) for action in pack_actions(pack)]
     filename = f"{plan.slug}-pack-{pack.meeting.date:%Y-%m-%d}-v{pack.version}.csv"
-    return _feed_response(_csv(columns, rows, filename))
+    return _feed_response(_csv(FEED_COLUMNS, rows, filename))
+
+
+def _pack_feed_row(request: HttpRequest, plan: Plan, snapshot: dict, challenges: list[dict], action: dict) -> dict:
+    flags = [f for f in action.get("flags", []) if isinstance(f, dict)]
+    status = action.get("status")
+    action_id = action.get("id")
+    return {
+        "id": action_id,
+        "recommendation": action.get("recommendation"),
+        "reference": action.get("reference"),
+        "description": action.get("description"),
+        "leads": "; ".join(str(lead) for lead in action.get("leads", [])),
+        "organisations": "",
+        "state": action.get("state"),
+        "period": snapshot.get("period"),
+        "status": status,
+        "status_label": Rag(status).label if status in Rag.values else "No update",
+        "previous_status": action.get("previous_status"),
+        "direction": action.get("direction"),
+        "latest_status": status,
+        "latest_period": snapshot.get("period") if status else None,
+        "flags": "; ".join(str(f.get("label", "")) for f in flags),
+        "start_date": None,
+        "due_text": action.get("due_text"),
+        "due_date": action.get("due_date"),
+        "original_due_date": action.get("original_due_date"),
+        "slipped": any(f.get("key") == "slipped" for f in flags),
+        "open_challenges": sum(1 for c in challenges if c.get("action_id") == action_id),
+        "url": request.build_absolute_uri(reverse("governance:action_detail", args=[plan.slug, action_id]))
+        if action_id
+        else "",
+    }

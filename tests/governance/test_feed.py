@@ -260,11 +260,11 @@ def pack(seed_plan, plan_manager):
             {
                 "reference": "3.6",
                 "status": "red",
-                "flags": ["overdue", "stale"],
+                "flags": [{"key": "overdue", "label": "Overdue"}, {"key": "slipped", "label": "Slipped"}],
                 "due_date": "2019-04-30",
                 "board_note": "x",
             },
-            {"reference": "2.6", "status": None, "description": "@SUM(A1:A9)", "leads": [{"title": "Head of QA"}]},
+            {"reference": "2.6", "status": None, "description": "@SUM(A1:A9)", "leads": ["Head of QA", "DCS"]},
             "not a row",
         ],
     }
@@ -289,17 +289,20 @@ def test_a_pack_feed_serves_the_packs_frozen_actions(client, board_member, pack)
     assert data["pack"]["version"] == 1 and data["pack"]["period"] == "2019-10-01"
     assert data["pack"]["meeting_date"] == "2019-11-12"
     assert [row["reference"] for row in data["actions"]] == ["3.6", "2.6"]
-    assert data["actions"][0]["flags"] == ["overdue", "stale"]
+    assert [f["key"] for f in data["actions"][0]["flags"]] == ["overdue", "slipped"]
 
 
-def test_a_pack_feed_as_csv_has_a_column_for_every_key_and_escapes_formulas(client, board_member, pack):
+def test_a_pack_feed_as_csv_has_the_live_feeds_columns_flattened_and_escapes_formulas(client, board_member, pack):
+    from governance.meeting_views import FEED_COLUMNS
+
     client.force_login(board_member)
     rows = csv_rows(client.get(pack_url(pack, "csv")))
-    # The live feed's columns in its order, then any others by name.
-    assert list(rows[0]) == ["reference", "description", "leads", "status", "flags", "due_date", "board_note"]
-    assert rows[0]["flags"] == "overdue; stale"
+    # The live feed's columns, so a BI report reads a pack and the live plan alike.
+    assert list(rows[0]) == FEED_COLUMNS
+    assert (rows[0]["flags"], rows[0]["slipped"], rows[0]["status_label"]) == ("Overdue; Slipped", "true", "Red")
+    assert rows[0]["period"] == "2019-10-01"
     assert rows[1]["description"] == "'@SUM(A1:A9)"
-    assert rows[1]["leads"] == '[{"title": "Head of QA"}]'
+    assert (rows[1]["leads"], rows[1]["status_label"]) == ("Head of QA; DCS", "No update")
 
 
 def test_a_pack_feed_takes_its_plans_token_only(client, pack, token, plan_manager):
