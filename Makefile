@@ -25,7 +25,7 @@ install: $(VENV)/.installed
 ## make run: set everything up and serve the seed plan on http://127.0.0.1:$(PORT)
 run: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input
-	$(DEV_ENV) $(BIN)/python manage.py loaddata seed_plan seed_board
+	$(DEV_ENV) $(BIN)/python manage.py loaddata seed_plan seed_board seed_measures
 	$(DEV_ENV) $(BIN)/python manage.py load_demo
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

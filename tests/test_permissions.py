@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from governance.models import ActionUpdate, Board, BoardPack, Challenge, Decision, Evidence, FeedToken, Meeting
 from governance.packs import board_pack_freeze
+from measures.models import Measure, ValueImport
 from plans.models import Membership, PlanImport, RoleHolder
 from tests.conftest import LEAD_ROLE, _seed_data
 from tests.factories import PlanFactory, UserFactory
@@ -41,6 +42,10 @@ RESPOND_CHALLENGE = {"GET": (302, 404, 403, 200, 403, 200), "POST": (302, 404, 4
 CLOSE_CHALLENGE = {"GET": (302, 405, 405, 405, 405, 405), "POST": (302, 404, 302, 403, 403, 302)}
 # The data feed: a token or a member's session; an anonymous caller is asked for a token (401).
 FEED = {"GET": (401, 404, 200, 200, 200, 200), "POST": (405,) * 6}
+# Measures: their owner (here the lead, who holds the owner role) and plan managers enter values.
+MEASURE_WRITE = {"GET": (302, 404, 403, 200, 403, 200), "POST": (302, 404, 403, 200, 403, 200)}
+# A values import preview belongs to its uploader (the plan manager): the lead is told it does not exist.
+MEASURE_PREVIEW = {"GET": (302, 404, 403, 404, 403, 200), "POST": (302, 404, 403, 404, 403, 200)}
 # Home sends each person to their own home page: the dashboard, My actions or the plan list.
 HOME = {"GET": (302,) * 6, "POST": (302, 405, 405, 405, 405, 405)}
 
@@ -91,6 +96,13 @@ MATRIX = {
     "governance:plan_feed_csv": FEED,
     "governance:pack_feed_json": FEED,
     "governance:pack_feed_csv": FEED,
+    "measures:measure_list": READ,
+    "measures:measure_detail": READ,
+    "measures:value_create": MEASURE_WRITE,
+    "measures:comparator_value_create": MEASURE_WRITE,
+    "measures:value_import": MEASURE_WRITE,
+    "measures:measure_edit": MANAGE,
+    "measures:value_import_preview": MEASURE_PREVIEW,
     "plans:import_upload": IMPORT,
     "plans:import_preview": IMPORT_PREVIEW,
 }
@@ -195,7 +207,16 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             plan=plan, name="Power BI", token_hash="0" * 64, prefix="00000000", created_by=people["plan_manager"]
         )
         pack = board_pack_freeze(meeting=meeting, by=people["plan_manager"])
+        measure = Measure.objects.create(
+            plan=plan, code="CSC-17", name="Children seen alone", unit="percentage", polarity="higher",
+            owner=holder.role,
+        )  # fmt: skip
+        value_import = ValueImport.objects.create(
+            plan=plan, uploaded_by=people["plan_manager"], filename="values.csv", format="csv"
+        )
         objects = {
+            "measure": measure,
+            "value_import": value_import,
             "board": board,
             "meeting": meeting,
             "decision": decision,
@@ -212,6 +233,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             "holder": holder,
         }
         yield people, objects
+        value_import.delete()
         preview.delete()
         BoardPack.objects.filter(meeting__board__plan=plan).delete()
         token.delete()
@@ -241,6 +263,11 @@ PK_OBJECT = {
     "governance:pack_feed_json": "pack",
     "governance:pack_feed_csv": "pack",
     "governance:pack_detail": "pack",
+    "measures:measure_detail": "measure",
+    "measures:measure_edit": "measure",
+    "measures:value_create": "measure",
+    "measures:comparator_value_create": "measure",
+    "measures:value_import_preview": "value_import",
     "governance:pack_download": "pack",
 }
 

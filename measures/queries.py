@@ -1,0 +1,138 @@
+"""Reads for pages elsewhere: each measure's latest status, per recommendation.
+
+Built in a fixed number of queries whatever the number of measures or months, and returned as
+plain data (strings, numbers, lists) so a frozen board pack can store it as JSON. `governance`
+calls these; `measures` never imports `governance`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+
+from plans.models import Plan
+
+from . import charts
+from . import status as st
+from .models import ComparatorValue, Measure, MeasureValue
+from .status import impact_warning
+
+__all__ = [
+    "ComparatorSeries",
+    "charts_for_measures",
+    "impact_warning",
+    "measure_series",
+    "measure_statuses_for_plan",
+    "measure_summary",
+    "recommendation_links",
+]
+
+
+@dataclass
+class ComparatorSeries:
+    name: str
+    values: list = field(default_factory=list)
+
+
+def measure_series(measures: list[Measure]) -> tuple[dict[int, list], dict[int, list[ComparatorSeries]]]:
+    """Each measure's values (oldest first, with who entered them) and its comparator series. Two queries."""
+    ids = [m.pk for m in measures]
+    by_id = {m.pk: m for m in measures}
+    values: dict[int, list] = {pk: [] for pk in ids}
+    for item in MeasureValue.objects.filter(measure_id__in=ids).select_related("entered_by").order_by("period"):
+        item.measure = by_id[item.measure_id]
+        values[item.measure_id].append(item)
+    comparators: dict[int, dict[int, ComparatorSeries]] = {pk: {} for pk in ids}
+    rows = (
+        ComparatorValue.objects.filter(comparator__measure_id__in=ids)
+        .select_related("comparator")
+        .order_by("comparator__order", "comparator__name", "period", "period_kind")
+    )
+    for item in rows:
+        measure = by_id[item.comparator.measure_id]
+        item.display = measure.format(item.value)
+        series = comparators[measure.pk].setdefault(item.comparator_id, ComparatorSeries(item.comparator.name))
+        series.values.append(item)
+    return values, {pk: list(series.values()) for pk, series in comparators.items()}
+
+
+def charts_for_measures(measures: list[Measure]) -> dict[int, dict]:
+    """A chart dict (see `charts.measure_chart`) per measure id, in two queries whatever their number.
+
+    Each measure's `plan` should be loaded (select_related) or set: it names the main series.
+    """
+    values, comparators = measure_series(measures)
+    return {m.pk: charts.measure_chart(m, values[m.pk], comparators[m.pk]) for m in measures}
+
+
+def measure_summary(measure: Measure, *, plan_slug: str) -> dict:
+    """A measure's latest figure, status and direction, from `Measure.objects.with_latest()`."""
+    latest, previous = measure.latest_value, measure.previous_value
+    status = measure.status_of(latest)
+    since_previous = st.direction(latest, previous, polarity=measure.polarity)
+    since_baseline = st.direction(latest, measure.baseline_value, polarity=measure.polarity)
+    if status:
+        status_label = st.STATUS_LABELS[status]
+    elif measure.target is None:
+        status_label = "No target"
+    else:
+        status_label = "No value yet"
+    return {
+        "id": measure.pk,
+        "code": measure.code,
+        "name": measure.name,
+        "url": reverse("measures:measure_detail", args=[plan_slug, measure.pk]),
+        "unit": measure.unit,
+        "has_target": measure.target is not None,
+        "target": measure.format(measure.target),
+        "target_date": measure.target_date.isoformat() if measure.target_date else None,
+        "status": status,
+        "status_label": status_label,
+        "status_tag": st.STATUS_TAGS.get(status, "govuk-tag--grey"),
+        "value": measure.format(latest),
+        "period": measure.latest_period.isoformat() if measure.latest_period else None,
+        "period_label": st.period_label(measure.latest_period, measure.frequency) if measure.latest_period else "",
+        "previous_value": measure.format(previous),
+        "previous_period_label": (
+            st.period_label(measure.previous_period, measure.frequency) if measure.previous_period else ""
+        ),
+        "direction": since_previous,
+        "direction_label": st.DIRECTION_WORDS[since_previous][0] if since_previous else "",
+        "direction_arrow": st.DIRECTION_WORDS[since_previous][1] if since_previous else "",
+        "direction_since_baseline": since_baseline,
+        "direction_since_baseline_label": st.DIRECTION_WORDS[since_baseline][0] if since_baseline else "",
+        "baseline": measure.format(measure.baseline_value),
+        "baseline_period_label": measure.baseline_period_label,
+    }
+
+
+def recommendation_links(plan: Plan) -> dict[int, set[int]]:
+    """Measure id → the recommendations it bears on: linked directly, or through its statements or actions."""
+    links: dict[int, set[int]] = {}
+    through = [
+        (Measure.recommendations.through.objects.filter(measure__plan=plan), "recommendation_id"),
+        (Measure.statements.through.objects.filter(measure__plan=plan), "statement__recommendation_id"),
+        (Measure.actions.through.objects.filter(measure__plan=plan), "action__recommendation_id"),
+    ]
+    queries = [queryset.order_by().values_list("measure_id", field) for queryset, field in through]
+    for measure_id, recommendation_id in queries[0].union(*queries[1:], all=True):
+        links.setdefault(measure_id, set()).add(recommendation_id)
+    return links
+
+
+def measure_statuses_for_plan(plan: Plan, as_of_period: dt.date | None = None) -> dict[int, list[dict]]:
+    """Per recommendation id, its measures (by code) with their latest figure and status up to `as_of_period`.
+
+    Each measure is a dict from `measure_summary`: "status" is "green", "amber", "red" or None (no
+    target, or no value yet), with "status_label" the word to show beside its colour. Two queries.
+    """
+    measures = Measure.objects.for_plan(plan).with_latest(as_of_period).order_by("code")
+    links = recommendation_links(plan)
+    by_recommendation: dict[int, list[dict]] = {}
+    for measure in measures:
+        summary = measure_summary(measure, plan_slug=plan.slug)
+        for recommendation_id in sorted(links.get(measure.pk, ())):
+            by_recommendation.setdefault(recommendation_id, []).append(summary)
+    return by_recommendation
