@@ -7,6 +7,7 @@ app_name = "governance"
 urlpatterns = [
     path("my-actions/", views.my_actions, name="my_actions"),
     path("plans/<slug:slug>/dashboard/", board_views.dashboard, name="dashboard"),
+    path("plans/<slug:slug>/recommendations/<int:pk>/", views.recommendation_detail, name="recommendation_detail"),
     path("plans/<slug:slug>/actions/<int:pk>/", views.action_detail, name="action_detail"),
     path("plans/<slug:slug>/actions/<int:pk>/update/", views.update_submit, name="update_submit"),
     path("plans/<slug:slug>/actions/<int:pk>/evidence/", views.evidence_add, name="evidence_add"),

@@ -10,8 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import get_valid_filename
 from django.views.decorators.http import require_GET, require_http_methods
 
+from measures.models import Measure
+from measures.queries import charts_for_measures, measure_statuses_for_plan
+from measures.status import impact_warning
 from plans.concurrency import EditConflict
-from plans.models import Action, ActionLead, Statement
+from plans.models import Action, ActionLead, Recommendation, Statement
 from plans.permissions import get_plan_for, require
 
 from . import services
@@ -399,3 +402,52 @@ def action_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         request, slug, pk, WithdrawActionForm, "governance/action_form.html", "Withdraw or supersede", do,
         lambda a: f"Action {a.reference} is {a.get_state_display().lower()}.",
     )  # fmt: skip
+
+
+@require_GET
+def recommendation_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A recommendation: its actions' BRAG beside its measures' status (delivery beside impact)."""
+    plan = get_plan_for(request, slug)
+    recommendation = get_object_or_404(Recommendation, plan=plan, pk=pk)
+    recommendation.plan = plan
+    period = services.current_period()
+    actions = list(with_status(recommendation.actions.order_by("order"), period).prefetch_related(_leads_prefetch()))
+    for action in actions:
+        action.plan, action.recommendation = plan, recommendation
+        action.flags = action_flags(action, period)
+    statements = list(
+        recommendation.statements.order_by("order").prefetch_related(
+            Prefetch(
+                "actions",
+                queryset=Action.objects.order_by("order").only("id", "reference", "order", "plan_id"),
+                to_attr="linked_actions",
+            )
+        )
+    )
+    measures = measure_statuses_for_plan(plan, period).get(recommendation.pk, [])
+    charted = list(Measure.objects.filter(pk__in=[m["id"] for m in measures]).select_related("plan").order_by("code"))
+    charts = charts_for_measures(charted)
+    open_statuses = [a.latest_status for a in actions if a.is_working]
+    return render(
+        request,
+        "governance/recommendation_detail.html",
+        {
+            "plan": plan,
+            "nav": "plans",
+            "recommendation": recommendation,
+            "crumbs": [(plan.title, plan.get_absolute_url()), (f"Recommendation {recommendation.reference}", None)],
+            "period": period,
+            "actions": actions,
+            "outcomes": [s for s in statements if s.kind == Statement.Kind.OUTCOME],
+            "key_measures": [s for s in statements if s.kind == Statement.Kind.MEASURE],
+            "measures": measures,
+            "charts": [charts[m.pk] for m in charted if m.pk in charts],
+            "impact_warning": impact_warning(open_statuses, [m["status"] for m in measures]),
+            "delivery": {
+                "open": len(open_statuses),
+                "on_track": sum(1 for s in open_statuses if s in (Rag.BLUE, Rag.GREEN)),
+            },
+            "measure_reds": sum(1 for m in measures if m["status"] == "red"),
+            "measure_rated": sum(1 for m in measures if m["status"]),
+        },
+    )

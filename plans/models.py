@@ -128,7 +128,8 @@ class Recommendation(models.Model):
     natural_key.dependencies = ["plans.plan"]
 
     def get_absolute_url(self) -> str:
-        return reverse("plans:recommendation_detail", args=[self.plan.slug, self.pk])
+        # Shown with its monitoring (actions' status beside measures'), so governance serves it.
+        return reverse("governance:recommendation_detail", args=[self.plan.slug, self.pk])
 
 
 class RoleManager(models.Manager):

@@ -12,7 +12,7 @@ from django_tables2 import RequestConfig
 from . import formats, services
 from .filters import ActionFilter
 from .forms import ConfirmImportForm, PlanUploadForm
-from .models import Action, ActionLead, Plan, PlanImport, Recommendation, Statement
+from .models import ActionLead, Plan, PlanImport
 from .permissions import can_import_plans, get_plan_for, plans_for
 from .rules import plan_access
 from .tables import ActionTable
@@ -74,36 +74,6 @@ def plan_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _leads_prefetch():
     return Prefetch("action_leads", queryset=ActionLead.objects.select_related("role").order_by("order"))
-
-
-@require_GET
-def recommendation_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    plan = get_plan_for(request, slug)
-    recommendation = get_object_or_404(Recommendation, plan=plan, pk=pk)
-    recommendation.plan = plan
-    actions = list(recommendation.actions.select_related("plan").order_by("order").prefetch_related(_leads_prefetch()))
-    statements = list(
-        recommendation.statements.order_by("order").prefetch_related(
-            Prefetch(
-                "actions",
-                queryset=Action.objects.order_by("order").only("id", "reference", "order", "plan_id"),
-                to_attr="linked_actions",
-            )
-        )
-    )
-    return render(
-        request,
-        "plans/recommendation_detail.html",
-        {
-            "plan": plan,
-            "nav": "plans",
-            "recommendation": recommendation,
-            "crumbs": [(plan.title, plan.get_absolute_url()), (f"Recommendation {recommendation.reference}", None)],
-            "actions": actions,
-            "outcomes": [s for s in statements if s.kind == Statement.Kind.OUTCOME],
-            "measures": [s for s in statements if s.kind == Statement.Kind.MEASURE],
-        },
-    )
 
 
 @require_GET

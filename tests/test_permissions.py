@@ -55,7 +55,7 @@ MATRIX = {
     "governance:dashboard": READ,
     "governance:my_actions": EVERYONE_SIGNED_IN,
     "plans:plan_detail": READ,
-    "plans:recommendation_detail": READ,
+    "governance:recommendation_detail": READ,
     "plans:action_list": READ,
     "plans:plan_export": READ,
     "governance:action_detail": READ,
@@ -245,7 +245,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 # Which object a URL's `pk` names; anything not listed takes the action (3.6).
 PK_OBJECT = {
     "plans:import_preview": "preview",
-    "plans:recommendation_detail": "recommendation",
+    "governance:recommendation_detail": "recommendation",
     "governance:evidence_download": "evidence",
     "governance:evidence_withdraw": "evidence",
     "plans:membership_remove": "membership",

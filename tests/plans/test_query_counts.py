@@ -26,7 +26,7 @@ def page_urls(plan: Plan) -> dict[str, str]:
     lead = plan.roles.order_by("pk").first()
     return {
         "overview": reverse("plans:plan_detail", args=[plan.slug]),
-        "recommendation": reverse("plans:recommendation_detail", args=[plan.slug, recommendation.pk]),
+        "recommendation": reverse("governance:recommendation_detail", args=[plan.slug, recommendation.pk]),
         "action_list": reverse("plans:action_list", args=[plan.slug]),
         "action_list_filtered": reverse("plans:action_list", args=[plan.slug]) + f"?lead={lead.pk}&sort=due",
         "action": reverse("governance:action_detail", args=[plan.slug, action.pk]),
