@@ -10,7 +10,7 @@ TEST_ENV := SECRET_KEY=test-only-secret-key DEBUG=0 \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true SECURE_SSL_REDIRECT=0
 DEV_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: run test lint format migrations-check pytest install assets serve clean
+.PHONY: run test lint format migrations-check pytest install assets serve clean bench bench-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,18 @@ format: install
 migrations-check: install
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
+# Two workers by default (the machines have two cores); PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
 pytest: install
-	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+## make bench: synthetic plans served by gunicorn, measured with wrk (BENCH_SCALE=small|large, default large)
+bench: install
+	$(BIN)/python -m bench.run --scale $${BENCH_SCALE:-large}
+
+## make bench-smoke: the same harness at a tiny scale, one short run per page (CI)
+bench-smoke: install
+	$(BIN)/python -m bench.run --scale smoke
 
 ## make assets: rebuild the committed GOV.UK Frontend CSS/JS (needs Node.js and npm)
 assets:

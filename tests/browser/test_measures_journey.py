@@ -11,16 +11,6 @@ from measures import services
 from measures import status as st
 from measures.models import Measure
 from plans.models import Membership
-from tests.browser.conftest import (  # noqa: F401 - fixtures shared with the browser tests
-    _live_server_middleware_reset,
-    browser_context,
-    browser_page,
-    check_page,
-    chromium_browser,
-    http_live_server,
-    login_as,
-    seed_plan_committed,
-)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
