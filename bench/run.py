@@ -1,0 +1,392 @@
+"""Serve synthetic plans with gunicorn and measure the main pages with wrk: `make bench`, `make bench-smoke`.
+
+    BENCH_SCALE=small .venv/bin/python -m bench.run       # or --scale smoke|small|large
+
+Uses DATABASE_URL when set, else a SQLite file in the temporary directory (never the development
+db.sqlite3). Generates the scale's synthetic plans (kept and reused when they are already there),
+collects static files into a temporary STATIC_ROOT, starts gunicorn with DEBUG off and the TLS
+settings on (every request carries X-Forwarded-Proto: https), signs in a bench user (a board member
+and lead of the first plan) by writing a session, and runs wrk (1 and 10 connections, three runs
+each, the median kept) on every page. Writes bench/results/<date>-<scale>.json and prints a table.
+Every request goes to 127.0.0.1 only; gunicorn is stopped at the end whatever happens.
+"""
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SCALES = {
+    "smoke": {"plans": 2, "actions_per_plan": 6, "months": 3, "measures_per_plan": 2},
+    "small": {"plans": 15, "actions_per_plan": 50, "months": 36, "measures_per_plan": 30},
+    "large": {"plans": 150, "actions_per_plan": 50, "months": 36, "measures_per_plan": 30},
+}
+SEED = 2019
+HTML_PAGES = ["dashboard", "dashboard_cached", "action_list", "action_page", "my_actions", "measure_page", "pack"]
+RATIO_FLOORS = {
+    "dashboard": 0.10,
+    # The same URL as the dashboard until the dashboard is cached (a later step).
+    "dashboard_cached": 0.35,
+    "action_list": 0.10,
+    "action_page": 0.10,
+    "my_actions": 0.10,
+    "measure_page": 0.10,
+}
+MAX_QUERIES, MAX_P99_MS, MAX_RSS_MB = 12, 300.0, 250.0
+TIMING_FLOORS = {"import_500": 5.0, "pdf_seed": 3.0}
+
+
+def configure(scale: str, static_root: str) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
+    os.environ["DEBUG"] = "0"
+    os.environ["ALLOWED_HOSTS"] = "127.0.0.1"
+    os.environ["BENCH_STATIC_ROOT"] = static_root
+    os.environ.pop("SECURE_SSL_REDIRECT", None)  # on, as in production: requests say they came over TLS
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{Path(tempfile.gettempdir()) / f'tracker-bench-{scale}.sqlite3'}")
+    if scale == "smoke":
+        # Hashed names without WhiteNoise's compression: collectstatic in 2 s instead of about 25.
+        os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+
+
+def ensure_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if wrk is None and os.environ.get("CI") == "true":
+        print("Installing wrk from Debian (CI)")
+        apt = shutil.which("apt-get") or "/usr/bin/apt-get"
+        subprocess.run([apt, "update", "-qq"], check=True)  # noqa: S603
+        subprocess.run([apt, "install", "-y", "-qq", "--no-install-recommends", "wrk"], check=True)  # noqa: S603
+        wrk = shutil.which("wrk")
+    if wrk is None:
+        sys.exit("wrk is not installed: apt-get install wrk (Debian), then run the benchmark again.")
+    return wrk
+
+
+def prepare_data(sizes: dict) -> float | None:
+    """Generate the scale's synthetic plans unless exactly these are already there; the seconds taken."""
+    from django.core.management import call_command
+
+    from governance.models import Meeting
+    from measures.models import Measure
+    from plans.models import Action, Plan
+
+    first = Plan.objects.filter(slug="synthetic-1").first()
+    if (
+        first is not None
+        and Plan.objects.filter(slug__startswith="synthetic-").count() == sizes["plans"]
+        and Action.objects.filter(plan=first).count() == sizes["actions_per_plan"]
+        and Measure.objects.filter(plan=first).count() == sizes["measures_per_plan"]
+        and Meeting.objects.filter(board__plan=first).count() == sizes["months"]
+    ):
+        return None
+    start = time.perf_counter()
+    call_command(
+        "generate_synthetic_data",
+        plans=sizes["plans"],
+        actions_per_plan=sizes["actions_per_plan"],
+        months=sizes["months"],
+        measures_per_plan=sizes["measures_per_plan"],
+        seed=SEED,
+    )
+    return time.perf_counter() - start
+
+
+def bench_user_and_pages():
+    """A board member of the first plan who also holds the role leading its first action; the pages' paths."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from governance.models import BoardPack
+    from measures.models import Measure
+    from plans.models import Action, Membership, Plan, RoleHolder
+
+    plan = Plan.objects.get(slug="synthetic-1")
+    User = get_user_model()
+    # "synthetic-" so that generate_synthetic_data removes it with the plans.
+    user, _ = User.objects.get_or_create(
+        username="synthetic-bench", defaults={"first_name": "Bench", "last_name": "User"}
+    )
+    Membership.objects.get_or_create(user=user, plan=plan, defaults={"kind": Membership.Kind.BOARD_MEMBER})
+    action = Action.objects.filter(plan=plan).order_by("order").first()
+    role = action.leads.order_by("pk").first()
+    RoleHolder.objects.get_or_create(role=role, user=user, until=None)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    measure = Measure.objects.filter(plan=plan).order_by("code").first()
+    pack = BoardPack.objects.filter(meeting__board__plan=plan).order_by("-meeting__date", "-version").first()
+    slug = plan.slug
+    pages = {
+        "healthz": "/healthz",
+        "dashboard": f"/plans/{slug}/dashboard/",
+        "dashboard_cached": f"/plans/{slug}/dashboard/",
+        "action_list": f"/plans/{slug}/actions/?state=all&due_after=2000-01-01",
+        "action_page": f"/plans/{slug}/actions/{action.pk}/",
+        "my_actions": "/my-actions/",
+        "measure_page": f"/plans/{slug}/measures/{measure.pk}/",
+        "pack": f"/plans/{slug}/packs/{pack.pk}/",
+        "pack_pdf": f"/plans/{slug}/packs/{pack.pk}/download/pdf/",
+    }
+    return user, session.session_key, pages
+
+
+def query_counts(user, pages: dict) -> dict[str, int]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    counts = {}
+    for key, path in pages.items():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path, secure=True)
+        if response.status_code != 200:
+            raise RuntimeError(f"{key} ({path}) answered {response.status_code} in-process")
+        # Signing in via force_login is not part of the page.
+        counts[key] = len(queries)
+    return counts
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(port: int, path: str, cookie: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"X-Forwarded-Proto": "https", "Cookie": cookie})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def wait_until_up(port: int, server: subprocess.Popen) -> None:
+    for _ in range(300):
+        if server.poll() is not None:
+            raise RuntimeError("gunicorn stopped while starting")
+        try:
+            if get(port, "/healthz", "")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("gunicorn did not answer /healthz within 30 s")
+
+
+def wrk_run(wrk: str, port: int, path: str, cookie: str, connections: int, seconds: int) -> dict:
+    command = [
+        wrk,
+        f"-t{min(connections, 2)}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        "-s",
+        str(BASE_DIR / "bench" / "report.lua"),
+        "-H",
+        "X-Forwarded-Proto: https",
+        "-H",
+        f"Cookie: {cookie}",
+        f"http://127.0.0.1:{port}{path}",
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    match = re.search(r"^BENCH_JSON (.*)$", output, re.MULTILINE)
+    if match is None:
+        raise RuntimeError(f"wrk printed no result for {path}:\n{output}")
+    result = json.loads(match.group(1))
+    if not result["requests"]:
+        raise RuntimeError(f"wrk completed no request on {path}:\n{output}")
+    # Errors (timeouts on a busy machine, non-2xx/3xx answers) are reported beside the figures.
+    return result
+
+
+def worker_peak_rss_mb(master: int) -> float:
+    """The largest peak RSS (VmHWM) of the gunicorn master's workers, in MB."""
+    peaks = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            status = (proc / "status").read_text()
+        except OSError:
+            continue
+        ppid = re.search(r"^PPid:\s+(\d+)", status, re.MULTILINE)
+        hwm = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+        if ppid and hwm and int(ppid.group(1)) == master:
+            peaks.append(int(hwm.group(1)) / 1024)
+    return round(max(peaks, default=0.0), 1)
+
+
+def timed_script(module: str, pattern: str) -> float:
+    """Run one of the existing benchmark scripts (five runs each) and read its median."""
+    output = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", module], capture_output=True, text=True, check=True, cwd=BASE_DIR
+    ).stdout
+    print("  " + output.strip())
+    return float(re.search(pattern, output).group(1))
+
+
+def measure_pages(wrk: str, port: int, pages: dict, cookie: str, smoke: bool) -> dict[str, dict]:
+    seconds = 2 if smoke else int(os.environ.get("BENCH_SECONDS", "5"))
+    plan = [(1, 1)] if smoke else [(1, 3), (10, 3)]
+    results: dict[str, dict] = {}
+    for key, path in pages.items():
+        status, _ = get(port, path, cookie)
+        if status != 200:
+            raise RuntimeError(f"{key} ({path}) answered {status} from gunicorn")
+        if not smoke:
+            wrk_run(wrk, port, path, cookie, 10, 1)  # warm-up: every worker sees the page
+        results[key] = {}
+        for connections, runs in plan:
+            found = [wrk_run(wrk, port, path, cookie, connections, seconds) for _ in range(runs)]
+            results[key][str(connections)] = {
+                name: round(statistics.median(r[name] for r in found), 2)
+                for name in ("rps", "p50_ms", "p95_ms", "p99_ms")
+            } | {"errors": sum(r["errors"] for r in found)}
+            print(f"  {key:18} c={connections:<3} {results[key][str(connections)]}")
+    for values in results.values():
+        for connections, row in values.items():
+            base = results["healthz"][connections]["rps"]
+            row["ratio_to_healthz"] = round(row["rps"] / base, 3) if base else 0.0
+    return results
+
+
+def floors(report: dict) -> dict[str, dict]:
+    found = {}
+    pages = report["pages"]
+    for key, limit in RATIO_FLOORS.items():
+        value = pages[key]["connections"]["10"]["ratio_to_healthz"]
+        found[f"{key}_ratio_c10"] = {"value": value, "limit": limit, "pass": value >= limit}
+    for key, page in pages.items():
+        found[f"{key}_queries"] = {
+            "value": page["queries"],
+            "limit": MAX_QUERIES,
+            "pass": page["queries"] <= MAX_QUERIES,
+        }
+    for key in HTML_PAGES:
+        value = pages[key]["connections"]["10"]["p99_ms"]
+        found[f"{key}_p99_ms_c10"] = {"value": value, "limit": MAX_P99_MS, "pass": value <= MAX_P99_MS}
+    for key, limit in TIMING_FLOORS.items():
+        value = report["timings"].get(key)
+        if value is not None:
+            found[f"{key}_s"] = {"value": value, "limit": limit, "pass": value <= limit}
+    rss = report["peak_rss_mb"]
+    found["peak_rss_mb"] = {"value": rss, "limit": MAX_RSS_MB, "pass": rss <= MAX_RSS_MB}
+    return found
+
+
+def print_table(report: dict) -> None:
+    connections = sorted({c for page in report["pages"].values() for c in page["connections"]}, key=int)
+    head = f"{'page':18} {'queries':>7}" + "".join(
+        f" | c={c:<3}{'rps':>8} {'p50':>7} {'p95':>7} {'p99':>7} {'ratio':>6}" for c in connections
+    )
+    print(head)
+    print("-" * len(head))
+    for key, page in report["pages"].items():
+        line = f"{key:18} {page['queries']:>7}"
+        for c in connections:
+            row = page["connections"][c]
+            line += (
+                f" |      {row['rps']:>8.1f} {row['p50_ms']:>7.1f} {row['p95_ms']:>7.1f} {row['p99_ms']:>7.1f}"
+                f" {row['ratio_to_healthz']:>6.3f}"
+            )
+        print(line)
+    print(f"timings: {report['timings']}; peak worker RSS {report['peak_rss_mb']} MB")
+    for name, floor in report["floors"].items():
+        print(f"  {'pass' if floor['pass'] else 'FAIL'}  {name}: {floor['value']} (limit {floor['limit']})")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=SCALES, default=os.environ.get("BENCH_SCALE", "large"))
+    args = parser.parse_args()
+    scale, smoke = args.scale, args.scale == "smoke"
+    wrk = ensure_wrk()
+    static_root = tempfile.mkdtemp(prefix="tracker-bench-static-")
+    configure(scale, static_root)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    sizes = SCALES[scale]
+    print(f"Benchmark at scale {scale} {sizes} on {connection.vendor}")
+    call_command("migrate", interactive=False, verbosity=0)
+    generated = prepare_data(sizes)
+    print("  data: reused" if generated is None else f"  data: generated in {generated:.1f} s")
+    call_command("collectstatic", interactive=False, verbosity=0)
+    user, session_key, pages = bench_user_and_pages()
+    queries = query_counts(user, pages)
+    connections.close_all()
+    cookie = f"sessionid={session_key}"
+    workers = 2 * (os.cpu_count() or 1) + 1
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603
+        [str(BIN / "gunicorn"), "improvement_tracker.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"],
+        cwd=BASE_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_until_up(port, server)
+        results = measure_pages(wrk, port, pages, cookie, smoke)
+        peak_rss = worker_peak_rss_mb(server.pid)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        shutil.rmtree(static_root, ignore_errors=True)
+    timings: dict[str, float | None] = {"import_500": None, "pdf_seed": None}
+    if not smoke:
+        timings["import_500"] = timed_script("bench.import_500", r"median ([0-9.]+) s")
+        timings["pdf_seed"] = timed_script("bench.pdf_seed", r"PDF median ([0-9.]+) s")
+    if generated is not None:
+        timings["generate_synthetic_data"] = round(generated, 1)
+    report = {
+        "machine": {"cores": os.cpu_count() or 1, "database": connection.vendor},
+        "scale": {"name": scale, **sizes},
+        "pages": {key: {"queries": queries[key], "connections": results[key]} for key in pages},
+        "timings": timings,
+        "peak_rss_mb": peak_rss,
+        "floors": {},
+    }
+    if not smoke:
+        report["floors"] = floors(report)
+    out = BASE_DIR / "bench" / "results" / f"{dt.date.today():%Y-%m-%d}-{scale}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print_table(report)
+    print(f"Written {out.relative_to(BASE_DIR)}")
+    failed = [name for name, floor in report["floors"].items() if not floor["pass"]]
+    if failed and os.environ.get("BENCH_STRICT") == "1":
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
