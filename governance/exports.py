@@ -4,6 +4,11 @@ A frozen board pack stores the snapshot and renders it again, never the live dat
 dashboard's exports go through the same snapshot, so both look the same. Everything a renderer
 needs is in the snapshot: dates are ISO strings, chart geometry is text, no floats (so the JSON's
 SHA-256 is the same on SQLite and PostgreSQL).
+
+Since "board-pack/2" a snapshot also holds the plan's key measures as at its period (latest figure,
+status, direction, a chart of the last 13 periods) and, per recommendation, its measures' counts and
+the impact warning (actions on track, measures off target). Older snapshots have neither, and are
+shown without them.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import datetime as dt
 import io
 import mimetypes
 import posixpath
+from decimal import Decimal
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -20,12 +26,17 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from measures import charts as measure_charts
+from measures import status as mst
+from measures.models import Measure
+from measures.queries import ComparatorSeries, impact_warning, measure_series, measure_summary, recommendation_links
 from plans.formats import escape_formula
+from plans.models import Recommendation
 
 from .dashboard import DIRECTION_WORDS, STATUS_KEYS, STATUS_LABELS, Dashboard
 from .models import ActionUpdate, Board, Challenge, Decision, Evidence, Meeting
 
-FORMAT = "board-pack/1"
+FORMAT = "board-pack/2"  # 2: key measures and the impact warning
 EXPORT_FORMATS = ("pdf", "xlsx", "csv")
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -34,6 +45,11 @@ CONTENT_TYPES = {
 }
 # Colours of the GOV.UK palette, as the app's stacked bars use them (static/app.css .app-bar--*).
 FILLS = {"blue": "#1d70b8", "green": "#0f7a52", "amber": "#f47738", "red": "#ca3535", "none": "#cecece"}
+# A measure's chart in a snapshot covers its last 13 periods up to the pack's period (for a monthly
+# measure, a year and the same month a year before), so that packs and their PDFs stay small.
+CHART_PERIODS = 13
+MEASURE_STATUS_KEYS = [mst.GREEN, mst.AMBER, mst.RED, "none"]
+MEASURE_STATUS_WORDS = {mst.GREEN: "Green", mst.AMBER: "Amber", mst.RED: "Red", "none": "No status"}
 EXCEPTION_SECTIONS = [
     ("new_red", "New Reds", "Actions rated Red this period that were not Red last period."),
     ("overdue", "Overdue", "Past their due month and not complete."),
@@ -165,6 +181,127 @@ def _action_data(action) -> dict:
     }
 
 
+def _number(value) -> str | None:
+    """A figure as plain text ("78.5", "80", "-2.25"): the same on SQLite and PostgreSQL."""
+    if value is None:
+        return None
+    text = f"{Decimal(str(value)).quantize(Decimal('0.0001')):f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _chart_window(measure: Measure, values: list, comparators: list[ComparatorSeries], as_of: dt.date):
+    """A measure's values and comparator figures up to `as_of`, trimmed to its last CHART_PERIODS
+    periods (those ending with its latest period up to then); comparator figures are kept where
+    their period overlaps that window."""
+    kind = measure.frequency
+    upto = [item for item in values if item.period <= as_of]
+    last = max((item.period for item in upto), default=mst.period_start(as_of, kind))
+    first = mst.add_months(last, -(CHART_PERIODS - 1) * mst.MONTHS_IN[kind])
+    kept = [item for item in upto if item.period >= first]
+    series = []
+    for comparator in comparators:
+        items = [
+            item
+            for item in comparator.values
+            if item.period <= as_of and mst.Period(item.period, item.period_kind).end > first
+        ]
+        if items:
+            series.append(ComparatorSeries(comparator.name, items))
+    return kept, series
+
+
+def measures_data(plan, period: dt.date) -> tuple[list[dict], dict[int, list[dict]]]:
+    """Every measure of the plan as at `period` (its values for periods up to and including it), as
+    snapshot data, and the same dicts per recommendation id.
+
+    Five queries whatever the number of measures, values or comparators: the measures with their
+    latest figures, their links to recommendations, the recommendations' references, their values
+    and their comparators' figures.
+    """
+    measures = list(Measure.objects.for_plan(plan).with_latest(period).order_by("code"))
+    if not measures:
+        return [], {}
+    for measure in measures:
+        measure.plan = plan
+    links = recommendation_links(plan)
+    references = list(Recommendation.objects.filter(plan=plan).order_by("order").values_list("id", "reference"))
+    rank = {pk: index for index, (pk, _reference) in enumerate(references)}
+    reference_of = dict(references)
+    values, comparators = measure_series(measures)
+    data: list[dict] = []
+    by_recommendation: dict[int, list[dict]] = {}
+    for measure in measures:
+        summary = measure_summary(measure, plan_slug=plan.slug)
+        recommendation_ids = sorted(links.get(measure.pk, ()), key=lambda pk: rank.get(pk, len(rank)))
+        chart_values, chart_comparators = _chart_window(measure, values[measure.pk], comparators[measure.pk], period)
+        item = {
+            "id": measure.pk,
+            "code": measure.code,
+            "name": measure.name,
+            "unit": measure.unit,
+            "unit_label": measure.get_unit_display(),
+            "polarity": measure.polarity,
+            "polarity_label": measure.get_polarity_display(),
+            "frequency": measure.frequency,
+            "target": summary["target"],
+            "target_date": summary["target_date"],
+            "tolerance": measure.tolerance_display,
+            "baseline": summary["baseline"],
+            "baseline_period_label": summary["baseline_period_label"],
+            "value": summary["value"],
+            "period": summary["period"],
+            "period_label": summary["period_label"],
+            "previous_value": summary["previous_value"],
+            "previous_period_label": summary["previous_period_label"],
+            "status": summary["status"],
+            "status_label": summary["status_label"],
+            "direction": summary["direction"],
+            "direction_label": summary["direction_label"],
+            "direction_since_baseline": summary["direction_since_baseline"],
+            "direction_since_baseline_label": summary["direction_since_baseline_label"],
+            # The figures as plain numbers (text), for spreadsheets.
+            "numbers": {
+                "value": _number(measure.latest_value),
+                "previous_value": _number(measure.previous_value),
+                "target": _number(measure.target),
+                "tolerance": _number(measure.tolerance),
+                "baseline": _number(measure.baseline_value),
+            },
+            "recommendations": [reference_of[pk] for pk in recommendation_ids if pk in reference_of],
+            "chart": measure_charts.measure_chart(measure, chart_values, chart_comparators),
+        }
+        data.append(item)
+        for pk in recommendation_ids:
+            by_recommendation.setdefault(pk, []).append(item)
+    return data, by_recommendation
+
+
+def _impact(recommendation_id: int, open_statuses: dict[int, list], measures: dict[int, list[dict]]) -> dict:
+    """A recommendation's measures by status, and delivery beside impact (the impact warning)."""
+    statuses = open_statuses.get(recommendation_id, [])
+    linked = measures.get(recommendation_id, [])
+    counts = dict.fromkeys(MEASURE_STATUS_KEYS, 0)
+    for item in linked:
+        counts[item["status"] or "none"] += 1
+    return {
+        "measures": [item["code"] for item in linked],
+        "measure_counts": counts,
+        "delivery": {"open": len(statuses), "on_track": sum(1 for s in statuses if s in ("blue", "green"))},
+        "impact_warning": impact_warning(statuses, [item["status"] for item in linked]),
+    }
+
+
+PDF_CHART_LIMIT = 6
+
+
+def _pdf_charted(measures: list[dict]) -> list[dict]:
+    charted = [m for m in measures if m["charted"]]
+    charted.sort(key=lambda m: (m["status"] != "red", m["code"]))
+    return charted[:PDF_CHART_LIMIT]
+
+
 def snapshot_from_dashboard(
     dashboard: Dashboard,
     *,
@@ -177,6 +314,12 @@ def snapshot_from_dashboard(
         load_live_details(dashboard)
     plan = dashboard.plan
     board = board or (meeting.board if meeting else None)
+    measures, measures_by_recommendation = measures_data(plan, dashboard.period)
+    # Each recommendation's open actions' statuses for the period (None: no update), for the impact warning.
+    open_statuses: dict[int, list] = {}
+    for action in dashboard.actions:
+        if action.is_working:
+            open_statuses.setdefault(action.recommendation_id, []).append(action.period_status or None)
     recommendations = [
         {
             "id": rec["recommendation"].pk,
@@ -185,6 +328,7 @@ def snapshot_from_dashboard(
             "counts": dict(rec["counts"]),
             "actions": rec["actions"],
             "segments": [{**s, "x": f"{s['x']:.3f}", "width": f"{s['width']:.3f}"} for s in rec.get("segments", [])],
+            **_impact(rec["recommendation"].pk, open_statuses, measures_by_recommendation),
         }
         for rec in dashboard.recommendations
     ]
@@ -212,6 +356,7 @@ def snapshot_from_dashboard(
         "as_at": _iso(as_at or timezone.now()),
         "totals": dict(dashboard.totals),
         "recommendations": recommendations,
+        "measures": measures,
         "actions": [_action_data(action) for action in dashboard.actions],
         "exceptions": {key: [action.pk for action in items] for key, items in dashboard.exceptions.items()},
         "challenges": dashboard.challenge_data,
@@ -264,9 +409,22 @@ def present(snapshot: dict) -> dict:
             "segments": [
                 {**s, "x": float(s["x"]), "width": float(s["width"]), "fill": FILLS[s["key"]]} for s in rec["segments"]
             ],
+            "measure_rated": sum(rec.get("measure_counts", {}).get(key, 0) for key in (mst.GREEN, mst.AMBER, mst.RED)),
         }
         for rec in snapshot["recommendations"]
     ]
+    # Packs frozen before key measures existed have none: None, so their pages leave the section out.
+    measures = snapshot.get("measures")
+    if measures is not None:
+        measures = [
+            {
+                **m,
+                "status_tag": mst.STATUS_TAGS.get(m["status"], "govuk-tag--grey"),
+                "direction_arrow": mst.DIRECTION_WORDS[m["direction"]][1] if m["direction"] else "",
+                "charted": m["status"] in (mst.RED, mst.AMBER),
+            }
+            for m in measures
+        ]
     exceptions = [
         (key, title, hint, [by_id[pk] for pk in snapshot["exceptions"].get(key, []) if pk in by_id])
         for key, title, hint in EXCEPTION_SECTIONS
@@ -289,6 +447,11 @@ def present(snapshot: dict) -> dict:
         "totals": [(key, STATUS_LABELS[key], snapshot["totals"][key], FILLS[key]) for key in STATUS_KEYS],
         "total_all": snapshot["totals"]["all"],
         "recommendations": recommendations,
+        "measures": measures,
+        # The PDF charts the measures furthest off target, Red first, up to a limit: each chart costs
+        # about 0.2 s to lay out, and the pack page charts them all.
+        "charted_measures": _pdf_charted(measures or []),
+        "uncharted_count": max(0, sum(1 for m in measures or [] if m["charted"]) - PDF_CHART_LIMIT),
         "actions": actions,
         "exceptions": exceptions,
         "challenges": [{**c, "raised_at": _datetime(c["raised_at"])} for c in snapshot["challenges"]],
@@ -372,9 +535,13 @@ def _cell(value):
         return ""
     if isinstance(value, bool):
         return "Yes" if value else "No"
-    if isinstance(value, int):
+    if isinstance(value, (int, Decimal)):
         return value
     return escape_formula(str(value))
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return Decimal(text) if text is not None else None
 
 
 def _status_label(status: str | None) -> str:
@@ -389,6 +556,13 @@ ACTION_HEADER = [
     "Recommendation", "Action", "Description", "Leads", "Due (as written)", "Due date", "State",
     "Status", "Previous status", "Since last period", "Flags", "Progress", "Next steps",
     "Risks and issues", "Reason for the change of status", "Submitted by", "Submitted at", "Evidence",
+]  # fmt: skip
+
+
+MEASURE_HEADER = [
+    "Measure", "Name", "Unit", "Polarity", "Latest value", "Latest value (as shown)", "Period",
+    "Target", "Target date", "Amber tolerance", "Status", "Since previous", "Previous value",
+    "Previous period", "Since baseline", "Baseline", "Baseline period", "Recommendations",
 ]  # fmt: skip
 
 
@@ -445,16 +619,38 @@ def spreadsheet_sections(snapshot: dict) -> list[tuple[str, list[str], list[list
     summary += [[f"Actions: {STATUS_LABELS[key]}", snapshot["totals"][key]] for key in STATUS_KEYS]
     summary.append(["Actions: all", snapshot["totals"]["all"]])
     sections = [("Summary", ["Item", "Value"], summary)]
-    sections.append(
-        (
-            "By recommendation",
-            ["Recommendation", "Text", *(STATUS_LABELS[key] for key in STATUS_KEYS), "All"],
-            [
-                [rec["reference"], rec["text"], *(rec["counts"][key] for key in STATUS_KEYS), rec["actions"]]
-                for rec in snapshot["recommendations"]
-            ],
-        )
-    )
+    measures = snapshot.get("measures")
+    by_recommendation_header = ["Recommendation", "Text", *(STATUS_LABELS[key] for key in STATUS_KEYS), "All"]
+    by_recommendation = [
+        [rec["reference"], rec["text"], *(rec["counts"][key] for key in STATUS_KEYS), rec["actions"]]
+        for rec in snapshot["recommendations"]
+    ]
+    if measures is not None:
+        by_recommendation_header += [
+            *(f"Measures: {MEASURE_STATUS_WORDS[key]}" for key in MEASURE_STATUS_KEYS),
+            "Actions on track but measures off target",
+        ]
+        for row, rec in zip(by_recommendation, snapshot["recommendations"], strict=True):
+            row += [*(rec["measure_counts"][key] for key in MEASURE_STATUS_KEYS), rec["impact_warning"]]
+    sections.append(("By recommendation", by_recommendation_header, by_recommendation))
+    if measures is not None:
+        sections.append(
+            (
+                "Measures",
+                MEASURE_HEADER,
+                [
+                    [
+                        m["code"], m["name"], m["unit_label"], m["polarity_label"],
+                        _decimal(m["numbers"]["value"]), m["value"], m["period_label"],
+                        _decimal(m["numbers"]["target"]), m["target_date"], _decimal(m["numbers"]["tolerance"]),
+                        m["status_label"], m["direction_label"], m["previous_value"], m["previous_period_label"],
+                        m["direction_since_baseline_label"], m["baseline"], m["baseline_period_label"],
+                        ", ".join(m["recommendations"]),
+                    ]
+                    for m in measures
+                ],
+            )
+        )  # fmt: skip
     since = snapshot.get("since_last_board")
     if since is not None:
         rows = []

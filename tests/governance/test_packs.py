@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import time
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,22 +21,27 @@ import time_machine
 from django.contrib.admin.sites import site as admin_site
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from governance import services
 from governance.dashboard import build_dashboard
 from governance.exports import (
+    ACTION_HEADER,
     PDF_BASE_URL,
     csv_from_snapshot,
     fetch_static,
     pdf_from_snapshot,
+    pdf_html,
+    present,
     snapshot_from_dashboard,
     static_pdf_url,
     static_url_fetcher,
     xlsx_from_snapshot,
 )
-from governance.models import Board, BoardPack, Challenge, Meeting, PeriodLock, Rag
+from governance.models import ActionUpdate, Board, BoardPack, Challenge, Meeting, PeriodLock, Rag
 from governance.packs import (
     board_pack_freeze,
     build_pack_snapshot,
@@ -44,6 +50,9 @@ from governance.packs import (
     pack_snapshot_check,
     since_last_board,
 )
+from measures import services as measure_services
+from measures import status as mst
+from measures.models import Comparator, ComparatorValue, Measure, MeasureValue
 from plans.models import Action
 from tests.factories import UserFactory, build_plan
 from tests.governance import NOW, PERIOD, action_of, add_link, submit
@@ -428,7 +437,7 @@ def test_the_xlsx_has_a_sheet_per_section_and_formulas_stay_text(fast_pdf, meeti
     workbook = load_workbook(io.BytesIO(xlsx_from_snapshot(pack.snapshot)))
     assert pack.snapshot["since_last_board"] is None  # the board's first papers: no "Since last board" sheet
     assert workbook.sheetnames == [
-        "Summary", "By recommendation", "Exceptions", "Challenges", "Decisions", "Actions", "Evidence",
+        "Summary", "By recommendation", "Measures", "Exceptions", "Challenges", "Decisions", "Actions", "Evidence",
     ]  # fmt: skip
     actions = workbook["Actions"]
     header = [cell.value for cell in actions[1]]
@@ -598,6 +607,280 @@ def test_the_admin_refuses_to_change_or_delete_a_pack(fast_pdf, client, meeting,
     assert pack_snapshot_check(pack_again).ok
 
 
+# Key measures ----------------------------------------------------------------------------------------
+
+D = Decimal
+NOVEMBER = dt.date(2019, 11, 1)
+
+
+def add_values(measure: Measure, figures: dict[dt.date, str]) -> None:
+    MeasureValue.objects.bulk_create(
+        MeasureValue(measure=measure, period=period, value=D(value), entered_at=NOW)
+        for period, value in figures.items()
+    )
+
+
+@pytest.fixture
+def impact(seed_plan, plan_manager):
+    """Recommendation 6 delivers while its measures do not.
+
+    - its four open actions in October 2019: 6.1, 6.2 and 6.3 Green, 6.4 Blue (all on track);
+    - M-01 (a percentage, higher is better, target 80%, Amber up to 5 worse): 50% in October 2017
+      rising a point a month to 74% in October 2019 (Red), and 90% for November 2019 entered already;
+    - M-02 (weeks, lower is better, target 12, Amber up to 2 worse): 20, 18, 19 weeks from August to
+      October 2019 (Red), with England's figures for 2016 and 2018;
+    - both linked to recommendation 6; CTX-01, a count without a target, linked to recommendation 2.
+    """
+    a61, a62, a63, a64 = (action_of(seed_plan, ref) for ref in ("6.1", "6.2", "6.3", "6.4"))
+    for action in (a61, a62, a63):
+        submit(action, plan_manager, status=Rag.GREEN, narrative="On track.")
+    add_link(a64, plan_manager, title="Final report")
+    submit(a64, plan_manager, status=Rag.BLUE, narrative="Done and evidenced.")
+
+    rec6, rec2 = (seed_plan.recommendations.get(reference=ref) for ref in ("6", "2"))
+    m01 = Measure.objects.create(
+        plan=seed_plan, code="M-01", name="Children seen alone", unit="percentage", polarity="higher",
+        target=D(80), tolerance=D(5), baseline_value=D(55), baseline_period=dt.date(2018, 4, 1),
+    )  # fmt: skip
+    m02 = Measure.objects.create(
+        plan=seed_plan, code="M-02", name="CAMHS waiting time", unit="weeks", polarity="lower",
+        target=D(12), tolerance=D(2),
+    )  # fmt: skip
+    ctx = Measure.objects.create(plan=seed_plan, code="CTX-01", name="Referrals", unit="count", polarity="higher")
+    m01.recommendations.add(rec6)
+    m02.recommendations.add(rec6)
+    ctx.recommendations.add(rec2)
+    add_values(m01, {mst.add_months(dt.date(2017, 10, 1), i): str(50 + i) for i in range(25)})
+    measure_services.measure_value_record(measure=m01, period=NOVEMBER, value=D(90), by=plan_manager)
+    add_values(m02, {dt.date(2019, 8, 1): "20", dt.date(2019, 9, 1): "18", dt.date(2019, 10, 1): "19"})
+    for year, value in ((2016, "15"), (2018, "13")):
+        measure_services.comparator_value_record(
+            measure=m02,
+            name="England",
+            period=mst.Period(dt.date(year, 1, 1), mst.YEAR),
+            value=D(value),
+            by=plan_manager,
+        )
+    add_values(ctx, {dt.date(2019, 9, 1): "40", PERIOD: "44"})
+    return {"M-01": m01, "M-02": m02, "CTX-01": ctx, "actions": (a61, a62, a63, a64)}
+
+
+def by_code(snapshot: dict) -> dict[str, dict]:
+    return {m["code"]: m for m in snapshot["measures"]}
+
+
+def warned(snapshot: dict) -> list[str]:
+    return [rec["reference"] for rec in snapshot["recommendations"] if rec["impact_warning"]]
+
+
+def test_a_pack_stores_its_key_measures_as_at_its_period(fast_pdf, meeting, impact, plan_manager):
+    snapshot = freeze(meeting, plan_manager).snapshot
+    measures = by_code(snapshot)
+    assert list(measures) == ["CTX-01", "M-01", "M-02"]
+
+    m01 = measures["M-01"]
+    # October's figure, not November's: a period after the pack's is not in it, even entered before freezing.
+    assert (m01["value"], m01["period"], m01["period_label"]) == ("74%", "2019-10-01", "October 2019")
+    assert (m01["status"], m01["status_label"]) == ("red", "Red")
+    assert (m01["direction"], m01["previous_value"], m01["previous_period_label"]) == (
+        "better",
+        "73%",
+        "September 2019",
+    )
+    assert m01["direction_since_baseline"] == "better"
+    assert (m01["target"], m01["tolerance"], m01["unit"], m01["polarity"]) == ("80%", "5%", "percentage", "higher")
+    assert m01["numbers"] == {"value": "74", "previous_value": "73", "target": "80", "tolerance": "5", "baseline": "55"}
+    assert m01["recommendations"] == ["6"]
+    # The chart: the last 13 months up to the pack's period, nothing later.
+    rows = [row["period"] for row in m01["chart"]["table"]["rows"]]
+    assert (rows[0], rows[-1], len(rows)) == ("October 2018", "October 2019", 13)
+    assert "November 2019" not in json.dumps(snapshot["measures"])
+    assert "90%" not in json.dumps(snapshot["measures"])
+
+    m02 = measures["M-02"]
+    assert (m02["value"], m02["status"], m02["direction"]) == ("19 weeks", "red", "worse")
+    assert m02["chart"]["table"]["columns"][1] == "England"
+    assert "2018" in [row["period"] for row in m02["chart"]["table"]["rows"]]  # overlaps the 13 months
+    assert "2016" not in [row["period"] for row in m02["chart"]["table"]["rows"]]  # long before them
+
+    ctx = measures["CTX-01"]
+    assert (ctx["value"], ctx["status"], ctx["status_label"], ctx["target"]) == ("44", None, "No target", "")
+    assert ctx["recommendations"] == ["2"]
+
+    recommendations = {rec["reference"]: rec for rec in snapshot["recommendations"]}
+    six = recommendations["6"]
+    assert six["measure_counts"] == {"green": 0, "amber": 0, "red": 2, "none": 0}
+    assert six["delivery"] == {"open": 4, "on_track": 4}
+    assert six["measures"] == ["M-01", "M-02"] and six["impact_warning"] is True
+    assert recommendations["2"]["measure_counts"] == {"green": 0, "amber": 0, "red": 0, "none": 1}
+    assert recommendations["1"]["measures"] == [] and recommendations["1"]["impact_warning"] is False
+    assert warned(snapshot) == ["6"]
+    # Still JSON-safe, with no floats.
+    assert json.loads(canonical_json(snapshot)) == snapshot
+    assert "float" not in {type(v).__name__ for v in _leaves(snapshot)}
+
+
+def test_a_packs_measures_page_pdf_and_hash_stay_when_live_figures_change(
+    client, meeting, impact, plan_manager, board_member, tmp_path
+):
+    pack = freeze(meeting, plan_manager)
+    client.force_login(board_member)
+    page_before = main_of(client.get(pack.get_absolute_url()))
+    snapshot_before = json.loads(json.dumps(pack.snapshot))
+    shas_before = (pack.snapshot_sha256, pack.pdf_sha256)
+
+    # The page: the table, a chart and its figures for each Red measure, the warning in words.
+    assert 'id="measures"' in page_before and 'href="#measures">Key measures</a>' in page_before
+    assert page_before.count('<svg class="app-chart"') == 2  # M-01 and M-02; CTX-01 has no status
+    assert f'id="measure-{impact["M-01"].pk}"' in page_before
+    assert "M-01 Children seen alone: the figures in the chart" in page_before
+    assert page_before.count("Actions on track but measures off target") == 1
+    assert "4 of 4 open actions Blue or Green, while 2 of 2 measures with a target Red" in page_before
+    assert '<strong class="govuk-tag govuk-tag--red">Red</strong>' in page_before
+    # The PDF: a contents entry, the section, the measure's code and figures, the warning.
+    text = pdf_text(bytes(pack.pdf), tmp_path)
+    assert re.search(r"Key measures\s*\.*\s*\d+", text), "the contents list gives the section's page"
+    assert "M-01" in text and "Children seen alone" in text and "74%" in text
+    assert "Actions on track but measures off target" in text
+    assert "October 2018" in text and "September 2018" not in text  # the chart keeps 13 months
+
+    with time_machine.travel(dt.datetime(2019, 12, 5, 9, 0, tzinfo=LONDON), tick=False):
+        measure_services.measure_value_record(
+            measure=impact["M-01"], period=dt.date(2019, 12, 1), value=D(95), by=plan_manager
+        )
+        measure_services.measure_value_record(measure=impact["M-01"], period=PERIOD, value=D(85), by=plan_manager)
+        measure_services.measure_update(measure=impact["M-02"], by=plan_manager, target=D(30))
+        MeasureValue.objects.filter(measure=impact["CTX-01"]).update(value=D(1))  # behind the services' back
+
+    pack.refresh_from_db()
+    assert pack.snapshot == snapshot_before
+    assert (pack.snapshot_sha256, pack.pdf_sha256) == shas_before
+    assert pack_snapshot_check(pack).ok
+    assert main_of(client.get(pack.get_absolute_url())) == page_before
+    # The live figures did change: the same papers built now would differ.
+    rebuilt = build_pack_snapshot(meeting=meeting, by=plan_manager, version=1, at=pack.frozen_at)
+    assert by_code(rebuilt)["M-01"]["value"] == "85%" and by_code(rebuilt)["M-02"]["status"] == "green"
+    assert warned(rebuilt) == []
+
+
+def test_the_impact_warning_needs_three_quarters_on_track_and_half_the_measures_red(seed_plan, impact):
+    m01, m02 = impact["M-01"], impact["M-02"]
+    a61, a62, a63, a64 = impact["actions"]
+
+    def live() -> dict:
+        return snapshot_from_dashboard(build_dashboard(seed_plan, PERIOD))
+
+    def october(measure, value):
+        MeasureValue.objects.filter(measure=measure, period=PERIOD).update(value=D(value))
+
+    def rate(action, status):
+        ActionUpdate.objects.filter(action=action, period=PERIOD).update(status=status)
+
+    assert warned(live()) == ["6"]  # 4 of 4 on track (3 Green, 1 Blue); 2 of 2 measures Red
+    october(m02, "13")  # Amber: 1 of 2 Red is still half
+    assert warned(live()) == ["6"]
+    october(m01, "80")  # Green: no measure Red
+    assert warned(live()) == []
+    october(m01, "70")
+    october(m02, "19")
+    rate(a62, Rag.AMBER)  # 3 of 4 on track is still three quarters
+    assert warned(live()) == ["6"]
+    rate(a63, Rag.RED)  # 2 of 4
+    assert warned(live()) == []
+    rate(a62, Rag.GREEN)
+    rate(a63, Rag.GREEN)
+    ActionUpdate.objects.filter(action=a61, period=PERIOD).delete()  # no update: not on track
+    assert warned(live()) == ["6"]  # 3 of 4
+    # Measures without a target never count: with both targets gone there is nothing to weigh.
+    Measure.objects.filter(pk__in=[m01.pk, m02.pk]).update(target=None)
+    snapshot = live()
+    assert warned(snapshot) == []
+    assert next(r for r in snapshot["recommendations"] if r["reference"] == "6")["measure_counts"]["none"] == 2
+
+
+def test_the_xlsx_has_a_measures_sheet_and_the_csv_stays_per_action(fast_pdf, meeting, impact, plan_manager):
+    pack = freeze(meeting, plan_manager)
+    workbook = load_workbook(io.BytesIO(xlsx_from_snapshot(pack.snapshot)))
+    assert workbook.sheetnames[:3] == ["Summary", "By recommendation", "Measures"]
+    sheet = workbook["Measures"]
+    header = [cell.value for cell in sheet[1]]
+    rows = {r[0]: dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert list(rows) == ["CTX-01", "M-01", "M-02"]
+    m01 = rows["M-01"]
+    assert m01["Latest value"] == 74 and m01["Latest value (as shown)"] == "74%"
+    assert (m01["Period"], m01["Target"], m01["Status"]) == ("October 2019", 80, "Red")
+    assert (m01["Since previous"], m01["Since baseline"], m01["Recommendations"]) == ("Better", "Better", "6")
+    assert rows["CTX-01"]["Status"] == "No target" and rows["CTX-01"]["Target"] is None
+    recommendations = workbook["By recommendation"]
+    header = [cell.value for cell in recommendations[1]]
+    flags = {
+        r[0]: r[header.index("Actions on track but measures off target")]
+        for r in recommendations.iter_rows(min_row=2, values_only=True)
+    }
+    assert flags["6"] == "Yes" and flags["2"] == "No"
+    assert all(cell.data_type != "f" for sheet in workbook for r in sheet.iter_rows() for cell in r)
+    rows = list(csv.reader(io.StringIO(csv_from_snapshot(pack.snapshot).decode("utf-8-sig"))))
+    assert rows[0] == ACTION_HEADER and len(rows) == 36
+
+
+def test_a_pack_frozen_before_key_measures_existed_shows_without_them(
+    fast_pdf, client, meeting, impact, plan_manager, board_member
+):
+    pack = freeze(meeting, plan_manager)
+    new_keys = {"measures", "measure_counts", "delivery", "impact_warning"}
+    old = {key: value for key, value in pack.snapshot.items() if key != "measures"}
+    old["recommendations"] = [{k: v for k, v in r.items() if k not in new_keys} for r in old["recommendations"]]
+    BoardPack.objects.filter(pk=pack.pk).update(snapshot=old)
+    assert present(old)["measures"] is None
+    assert "Key measures" not in pdf_html(old)
+    assert "Measures" not in load_workbook(io.BytesIO(xlsx_from_snapshot(old))).sheetnames
+    client.force_login(board_member)
+    page = client.get(pack.get_absolute_url())
+    assert page.status_code == 200 and "Key measures" not in main_of(page)
+
+
+def _add_measures(plan, first: int, count: int) -> None:
+    """`count` measures with two years of monthly figures, an England comparator, and links."""
+    recommendations = list(plan.recommendations.order_by("order"))
+    measures = Measure.objects.bulk_create(
+        Measure(
+            plan=plan, code=f"Q-{first + i:02d}", name=f"Measure {first + i}", unit="percentage",
+            polarity="higher" if i % 2 else "lower", target=D(60), tolerance=D(5),
+        )
+        for i in range(count)
+    )  # fmt: skip
+    for i, measure in enumerate(measures):
+        measure.recommendations.add(recommendations[i % len(recommendations)])
+    MeasureValue.objects.bulk_create(
+        MeasureValue(measure=measure, period=mst.add_months(dt.date(2018, 1, 1), month), value=D(40 + month))
+        for measure in measures
+        for month in range(24)
+    )
+    comparators = Comparator.objects.bulk_create(Comparator(measure=measure, name="England") for measure in measures)
+    ComparatorValue.objects.bulk_create(
+        ComparatorValue(comparator=comparator, period=dt.date(year, 1, 1), period_kind="year", value=D(55))
+        for comparator in comparators
+        for year in (2018, 2019)
+    )
+
+
+def test_building_a_snapshot_makes_the_same_queries_for_2_and_for_30_measures(db):
+    plan = build_plan("packs-measures", 40, recommendations=5)
+    manager = UserFactory(username="measures-manager")
+    board = Board.objects.create(plan=plan, name="Board")
+    meeting = Meeting.objects.create(board=board, date=dt.date(2019, 11, 7), period=PERIOD, cutoff=CUTOFF)
+    counts = []
+    for first, count in ((1, 2), (3, 28)):
+        _add_measures(plan, first, count)
+        with CaptureQueriesContext(connection) as queries:
+            snapshot = build_pack_snapshot(meeting=meeting, by=manager, version=1, at=NOW)
+        counts.append(len(queries))
+    assert len(snapshot["measures"]) == 30
+    assert all(len(m["chart"]["table"]["rows"]) == 13 + 2 for m in snapshot["measures"])  # 13 months, 2018, 2019
+    print(f"\nsnapshot queries with 2 and with 30 measures: {counts}")
+    assert counts[0] == counts[1]
+
+
 # Size: query counts and the seed's PDF time ---------------------------------------------------------
 
 
@@ -627,8 +910,27 @@ def test_pack_pages_make_the_same_few_queries_for_a_500_action_plan(db, client, 
         assert client.get(reverse("governance:board_packs", args=[plan.slug, board.pk])).status_code == 200
 
 
+def seed_measure_figures(plan) -> None:
+    """The seed's 43 key measures, each with 13 periods of figures to October 2019 and a target that
+    makes a third of them Red, a third Amber and a third Green (so about 29 charts in the papers)."""
+    call_command("loaddata", "seed_measures", verbosity=0)
+    values = []
+    for index, measure in enumerate(Measure.objects.filter(plan=plan).order_by("code")):
+        months = mst.MONTHS_IN[measure.frequency]
+        last = mst.period_start(PERIOD, measure.frequency)
+        for k in range(13):
+            values.append(
+                MeasureValue(measure=measure, period=mst.add_months(last, (k - 12) * months), value=D(60 + k))
+            )
+        latest, sign = D(72), 1 if measure.polarity == "higher" else -1
+        target = latest + sign * [D(10), D(3), D(0)][index % 3]  # Red, Amber, Green with a tolerance of 5
+        Measure.objects.filter(pk=measure.pk).update(target=target, tolerance=D(5))
+    MeasureValue.objects.bulk_create(values)
+
+
 def test_seed_pack_pdf_render_time(seed_plan, board, lead, plan_manager):
-    """Every working action of the seed plan with a full update; prints the render time."""
+    """Every working action of the seed plan with a full update, and the seed's key measures with
+    figures; prints the render time."""
     for index, action in enumerate(seed_plan.actions.order_by("order")):
         submit(
             action,
@@ -638,12 +940,18 @@ def test_seed_pack_pdf_render_time(seed_plan, board, lead, plan_manager):
             next_steps="Complete the remaining audits and report to the board in November.",
             risks="Staff turnover in two teams." if index % 3 else "",
         )
+    seed_measure_figures(seed_plan)
     meeting = Meeting.objects.create(board=board, date=dt.date(2019, 11, 7), period=PERIOD, cutoff=CUTOFF)
     with time_machine.travel(ISSUE_DAY, tick=False):
         snapshot = build_pack_snapshot(meeting=meeting, by=plan_manager, version=1, at=ISSUE_DAY)
     assert len(snapshot["actions"]) == 35 and snapshot["totals"]["none"] == 0
+    charted = sum(1 for m in snapshot["measures"] if m["status"] in ("red", "amber"))
+    assert len(snapshot["measures"]) == 43 and charted == 29
     start, start_cpu = time.perf_counter(), time.process_time()
     pdf = pdf_from_snapshot(snapshot)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - start_cpu
-    print(f"\nseed pack PDF (35 actions, {len(pdf):,} bytes): rendered in {elapsed:.2f} s ({cpu:.2f} s of CPU)")
+    print(
+        f"\nseed pack PDF (35 actions, 43 measures, {charted} charts, {len(pdf):,} bytes): "
+        f"rendered in {elapsed:.2f} s ({cpu:.2f} s of CPU)"
+    )
     assert pdf.startswith(b"%PDF-")
