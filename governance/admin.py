@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ActionUpdate, Evidence, PeriodLock
+from .models import ActionUpdate, Board, Challenge, Decision, Evidence, FeedToken, Meeting, PeriodLock, ReminderLog
 
 
 def _locked(obj) -> bool:
@@ -46,6 +46,84 @@ class PeriodLockAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # unlocking would let frozen papers change
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class MeetingInline(admin.TabularInline):
+    model = Meeting
+    extra = 0
+    fields = ["date", "period", "cutoff", "status"]
+    show_change_link = True
+
+
+@admin.register(Board)
+class BoardAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "plan", "chair_role", "cadence"]
+    list_filter = ["plan"]
+    search_fields = ["name", "description"]
+    raw_id_fields = ["chair_role"]
+    inlines = [MeetingInline]
+
+
+class DecisionInline(admin.TabularInline):
+    model = Decision
+    extra = 0
+    fields = ["text", "owner_role", "due", "status"]
+    raw_id_fields = ["owner_role"]
+
+
+@admin.register(Meeting)
+class MeetingAdmin(SimpleHistoryAdmin):
+    list_display = ["board", "date", "period", "cutoff", "status"]
+    list_filter = ["status", "board__plan"]
+    search_fields = ["minutes", "board__name"]
+    list_select_related = ["board"]
+    filter_horizontal = ["attendees"]
+    inlines = [DecisionInline]
+
+
+@admin.register(Decision)
+class DecisionAdmin(SimpleHistoryAdmin):
+    list_display = ["text", "meeting", "owner_role", "due", "status"]
+    list_filter = ["status", "meeting__board__plan"]
+    search_fields = ["text"]
+    raw_id_fields = ["meeting", "owner_role", "actions", "recommendations"]
+
+
+@admin.register(Challenge)
+class ChallengeAdmin(SimpleHistoryAdmin):
+    list_display = ["action", "status", "raised_by", "raised_at", "responded_at", "closed_at"]
+    list_filter = ["status", "action__plan"]
+    search_fields = ["text", "response", "action__reference"]
+    list_select_related = ["action", "raised_by"]
+    raw_id_fields = ["action", "meeting", "raised_by", "responded_by", "closed_by"]
+    readonly_fields = ["version"]
+
+
+@admin.register(FeedToken)
+class FeedTokenAdmin(admin.ModelAdmin):
+    """Tokens are made in the app (shown once); here they can be seen and revoked, never read."""
+
+    list_display = ["name", "plan", "prefix", "created_by", "created_at", "revoked_at", "last_used_at"]
+    list_filter = ["plan"]
+    search_fields = ["name", "prefix"]
+    readonly_fields = ["plan", "name", "prefix", "token_hash", "created_by", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(admin.ModelAdmin):
+    list_display = ["user", "plan", "period", "action", "sent_on", "sent_by"]
+    list_filter = ["plan", "period"]
+    search_fields = ["user__username", "user__email"]
+    readonly_fields = ["user", "plan", "period", "action", "sent_on", "sent_at", "sent_by", "actions_listed"]
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False
