@@ -58,3 +58,17 @@ def test_measures_list_page_and_forms_pass_axe(browser_page, check_page, login_a
 
     page.goto(f"/plans/{seed_plan_committed.slug}/measures/import/")
     check_page(page, "import-upload")
+
+    # A board member then sees the new month in the chart and in the table beside it.
+    board_member = UserFactory(username="bea", first_name="Bea", last_name="Board")
+    Membership.objects.create(user=board_member, plan=seed_plan_committed, kind=Membership.Kind.BOARD_MEMBER)
+    page.context.clear_cookies()
+    login_as(board_member)
+    page.goto(f"/plans/{seed_plan_committed.slug}/measures/{measure.pk}/")
+    chart = page.get_by_role("img", name="CSC-13 Assessments completed within 45 working days")
+    expect(chart).to_be_visible()
+    expect(page.locator("svg desc").first).to_contain_text("75")
+    october = page.get_by_role("row").filter(has_text="October 2019")
+    expect(october.first).to_contain_text("75")
+    expect(page.get_by_role("button", name="Enter a value")).to_have_count(0)  # board members read only
+    check_page(page, "measure-seen-by-board-member")
