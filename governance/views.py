@@ -425,7 +425,9 @@ def recommendation_detail(request: HttpRequest, slug: str, pk: int) -> HttpRespo
         )
     )
     measures = measure_statuses_for_plan(plan, period).get(recommendation.pk, [])
-    charted = list(Measure.objects.filter(pk__in=[m["id"] for m in measures]).select_related("plan").order_by("code"))
+    # Chart the measures that have figures; the table lists them all.
+    with_figures = [m["id"] for m in measures if m["value"]]
+    charted = list(Measure.objects.filter(pk__in=with_figures).select_related("plan").order_by("code"))
     charts = charts_for_measures(charted)
     open_statuses = [a.latest_status for a in actions if a.is_working]
     return render(
