@@ -51,3 +51,25 @@ def test_the_spreadsheet_templates_match_the_json_template():
     kept = load_workbook(DOCS / "plan-template.xlsx")
     for sheet in fresh.sheetnames:
         assert [list(r) for r in fresh[sheet].values] == [list(r) for r in kept[sheet].values]
+
+
+def _manage(*args, env_changes):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "DATABASE_URL")} | env_changes
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_manage_py_runs_in_a_checkout_without_a_secret_key():
+    result = _manage("check", env_changes={})
+    assert result.returncode == 0, result.stderr
+
+
+def test_manage_py_with_a_secret_key_stays_in_production_mode():
+    result = _manage("load_demo", env_changes={"SECRET_KEY": "a-deployment-key"})
+    assert result.returncode == 1
+    assert "refused when DEBUG is off" in result.stderr
