@@ -40,12 +40,6 @@ DIRECTION_WORDS = {
 }
 
 
-def periods_with_updates(plan: Plan) -> list[dt.date]:
-    return list(
-        ActionUpdate.objects.filter(action__plan=plan).order_by("-period").values_list("period", flat=True).distinct()
-    )
-
-
 def default_period(plan: Plan) -> dt.date:
     """The period of the latest meeting, else the latest period with updates, else this month."""
     meeting = Meeting.objects.filter(board__plan=plan).order_by("-date").values_list("period", flat=True).first()

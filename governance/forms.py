@@ -6,10 +6,6 @@ from plans.models import Action
 from .models import RAG_DEFINITIONS, Rag
 
 
-class RagRadioSelect(forms.RadioSelect):
-    """BRAG choices with each definition shown beside it."""
-
-
 class UpdateForm(forms.Form):
     status = forms.ChoiceField(
         label="Status",

@@ -1,6 +1,5 @@
 import django_filters
 from django import forms
-from django.db.models import Q
 
 from .models import Action, Recommendation, Role
 
@@ -55,11 +54,8 @@ class ActionFilter(django_filters.FilterSet):
         self.filters["organisation"].extra["choices"] = [(o, o) for o in organisations]
 
     def filter_text(self, queryset, name, value):
-        words = value.split()
-        for word in words:
-            queryset = queryset.filter(
-                Q(description__icontains=word) | Q(reference__icontains=word) | Q(due_text__icontains=word)
-            )
+        for word in value.split():
+            queryset = queryset.search(word)
         return queryset
 
     @property
