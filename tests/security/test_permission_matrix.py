@@ -106,7 +106,7 @@ MATRIX = {
     "plans:import_upload": IMPORT,
     "plans:import_preview": IMPORT_PREVIEW,
 }
-# Covered elsewhere: Django's own sign-in, sign-out and password pages (tests/test_security.py,
+# Covered elsewhere: Django's own sign-in, sign-out and password pages (tests/security/test_sign_in_required.py,
 # tests/plans/test_people.py) and the admin, which is for superusers only.
 NOT_IN_MATRIX_PREFIXES = ("admin:",)
 NOT_IN_MATRIX = {
