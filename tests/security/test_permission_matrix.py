@@ -5,19 +5,11 @@ someone says who may use it. Anyone outside a plan gets 404 for its pages (its e
 revealed); someone in the plan whose part forbids the page gets 403.
 """
 
-import datetime as dt
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
 
-from governance.models import ActionUpdate, Board, BoardPack, Challenge, Decision, Evidence, FeedToken, Meeting
-from governance.packs import board_pack_freeze
-from measures.models import Measure, ValueImport
-from plans.models import Membership, PlanImport, RoleHolder
-from tests.conftest import LEAD_ROLE, _seed_data
-from tests.factories import PlanFactory, UserFactory
+from governance.models import ActionUpdate
 
 PEOPLE = ["anonymous", "outsider", "board_member", "lead", "other_lead", "plan_manager"]
 METHODS = ["GET", "POST"]
@@ -142,106 +134,7 @@ def test_every_url_has_a_row_in_the_matrix():
     assert set(MATRIX) - names == set(), "these matrix rows name no page"
 
 
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The seed plan, its people and one of each object, committed once for the whole matrix."""
-    from django.test import override_settings
-
-    from plans.services import plan_import
-
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
-        import copy
-
-        plan = plan_import(data=copy.deepcopy(_seed_data()) | {"slug": "matrix-plan"})
-        people = {
-            "outsider": UserFactory(username="m-outsider"),
-            "board_member": UserFactory(username="m-board"),
-            "lead": UserFactory(username="m-lead"),
-            "other_lead": UserFactory(username="m-other-lead"),
-            "plan_manager": UserFactory(username="m-manager"),
-        }
-        Membership.objects.create(user=people["outsider"], plan=PlanFactory(), kind="plan_manager")
-        membership = Membership.objects.create(user=people["board_member"], plan=plan, kind="board_member")
-        Membership.objects.create(user=people["plan_manager"], plan=plan, kind="plan_manager")
-        holder = RoleHolder.objects.create(user=people["lead"], role=plan.roles.get(title=LEAD_ROLE))
-        RoleHolder.objects.create(user=people["other_lead"], role=plan.roles.get(title="Director of Public Health"))
-        action = plan.actions.get(reference="3.6")
-        update = ActionUpdate.objects.create(
-            action=action,
-            period=dt.date(2019, 6, 1),
-            status="green",
-            narrative="On track.",
-            submitted_by=people["lead"],
-            submitted_at=timezone.now(),
-        )
-        evidence = Evidence(
-            action=action,
-            update=update,
-            period=dt.date(2019, 6, 1),
-            kind="file",
-            title="Review terms of reference",
-            evidence_date=dt.date(2019, 6, 1),
-            original_name="terms.csv",
-            content_type="text/csv",
-            size=8,
-            added_by=people["lead"],
-            added_at=timezone.now(),
-        )
-        evidence.file.save("terms.csv", SimpleUploadedFile("terms.csv", b"a,b\n1,2\n"), save=False)
-        evidence.save()
-        preview = PlanImport.objects.create(
-            uploaded_by=people["plan_manager"], filename="plan.json", format="json", data=None, errors=["x"]
-        )
-        board = Board.objects.create(plan=plan, name="Children's Improvement Board")
-        meeting = Meeting.objects.create(
-            board=board, date=dt.date(2019, 7, 18), period=dt.date(2019, 6, 1), cutoff=dt.date(2019, 7, 11)
-        )
-        decision = Decision.objects.create(meeting=meeting, text="Report caseloads by team")
-        challenge = Challenge.objects.create(
-            action=action,
-            text="Evidence does not show impact",
-            raised_by=people["board_member"],
-            raised_at=timezone.now(),
-        )
-        token = FeedToken.objects.create(
-            plan=plan, name="Power BI", token_hash="0" * 64, prefix="00000000", created_by=people["plan_manager"]
-        )
-        pack = board_pack_freeze(meeting=meeting, by=people["plan_manager"])
-        measure = Measure.objects.create(
-            plan=plan, code="CSC-17", name="Children seen alone", unit="percentage", polarity="higher",
-            owner=holder.role,
-        )  # fmt: skip
-        value_import = ValueImport.objects.create(
-            plan=plan, uploaded_by=people["plan_manager"], filename="values.csv", format="csv"
-        )
-        objects = {
-            "measure": measure,
-            "value_import": value_import,
-            "board": board,
-            "meeting": meeting,
-            "decision": decision,
-            "challenge": challenge,
-            "token": token,
-            "pack": pack,
-            "plan": plan,
-            "action": action,
-            "recommendation": action.recommendation,
-            "evidence": evidence,
-            "preview": preview,
-            "membership": membership,
-            "role": holder.role,
-            "holder": holder,
-        }
-        yield people, objects
-        value_import.delete()
-        preview.delete()
-        BoardPack.objects.filter(meeting__board__plan=plan).delete()
-        token.delete()
-        plan.delete()
-        for user in people.values():
-            user.delete()
-
-
+# The `world` fixture (the committed plan, people and one of each object) is in tests/security/conftest.py.
 # Which object a URL's `pk` names; anything not listed takes the action (3.6).
 PK_OBJECT = {
     "plans:import_preview": "preview",
