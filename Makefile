@@ -10,7 +10,7 @@ TEST_ENV := SECRET_KEY=test-only-secret-key DEBUG=0 \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true SECURE_SSL_REDIRECT=0
 DEV_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: run test lint format migrations-check pytest install assets serve clean bench bench-smoke
+.PHONY: run test lint security-lint format migrations-check pytest install assets serve clean bench bench-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,8 @@ run: install
 	$(DEV_ENV) $(BIN)/python manage.py load_demo
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-## make test: lint, check migrations, run the whole suite
-test: install lint migrations-check pytest
+## make test: lint, bandit, check migrations, run the whole suite
+test: install lint security-lint migrations-check pytest
 
 lint: install
 	$(BIN)/ruff check .
@@ -39,6 +39,10 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## make security-lint: bandit over the app's code; any HIGH-severity finding fails
+security-lint: install
+	$(BIN)/bandit -q -c pyproject.toml -r improvement_tracker plans governance measures audit -lll
 
 migrations-check: install
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
