@@ -43,8 +43,22 @@ def _stamp_history(obj, by, reason: str = "") -> None:
         obj._change_reason = reason
 
 
+def action_update_submit(*, new_evidence: list[Evidence] | None = None, **kwargs) -> ActionUpdate:
+    """Submit this period's update for an action, or revise it (every revision stays in the history).
+
+    `new_evidence` is evidence added with the update (already validated, not yet saved); it counts
+    towards Blue's need for evidence and is saved in the same transaction. Its files are written
+    to storage before the commit, so if anything fails, the commit included, they are removed.
+    """
+    try:
+        return _action_update_submit(new_evidence=new_evidence or [], **kwargs)
+    except BaseException:
+        evidence_discard_files(new_evidence or [])
+        raise
+
+
 @transaction.atomic
-def action_update_submit(
+def _action_update_submit(
     *,
     action: Action,
     period: dt.date,
@@ -55,13 +69,8 @@ def action_update_submit(
     risks: str = "",
     reason: str = "",
     expected_version: int | None = None,
-    new_evidence: list[Evidence] | None = None,
+    new_evidence: list[Evidence],
 ) -> ActionUpdate:
-    """Submit this period's update for an action, or revise it (every revision stays in the history).
-
-    `new_evidence` is evidence added with the update (already validated, not yet saved); it counts
-    towards Blue's need for evidence and is saved in the same transaction.
-    """
     period = month_start(period)
     if period_is_locked(plan_id=action.plan_id, period=period):
         raise ValidationError(f"Updates for {period:%B %Y} are locked: the board's papers are issued.")
@@ -75,7 +84,6 @@ def action_update_submit(
         errors["reason"] = [
             f"Say why the status changed from {Rag(last).label} to {Rag(status).label} since the last update."
         ]
-    new_evidence = new_evidence or []
     if status == Rag.BLUE and not new_evidence and not action.evidence.current().exists():
         errors["status"] = ["Blue means complete and evidenced: add at least one piece of evidence."]
     if errors:
@@ -122,14 +130,10 @@ def action_update_submit(
         _stamp_history(action, by, "Blue update: proposed complete" if status == Rag.BLUE else "Reopened by update")
         guarded_save(action, expected_version=action.version, fields=["state"])
 
-    # Evidence last: its files are written to storage, and removed again if anything fails.
-    try:
-        for item in new_evidence:
-            item.update = update
-            evidence_save(evidence=item)
-    except Exception:
-        evidence_discard_files(new_evidence)
-        raise
+    # Evidence last: its files are written to storage (action_update_submit removes them on failure).
+    for item in new_evidence:
+        item.update = update
+        evidence_save(evidence=item)
     return update
 
 
@@ -196,9 +200,14 @@ def evidence_save(*, evidence: Evidence) -> Evidence:
 
 
 def evidence_discard_files(items: list[Evidence]) -> None:
-    """Remove the stored files of evidence whose transaction did not commit."""
+    """Remove the stored files of evidence whose transaction did not commit.
+
+    Only files written to storage (committed, in FieldFile's sense): an upload not yet stored
+    still carries a plain name such as "evidence.pdf", which must not touch any stored file.
+    """
     for item in items:
-        if item.kind == Evidence.Kind.FILE and item.file and item.file.storage.exists(item.file.name):
+        stored = item.kind == Evidence.Kind.FILE and item.file and getattr(item.file, "_committed", False)
+        if stored and item.file.storage.exists(item.file.name):
             item.file.storage.delete(item.file.name)
 
 
