@@ -4,7 +4,9 @@ The threaded tests need a database that runs transactions side by side: SQLite s
 writer, so they run on PostgreSQL only (CI runs the suite on both).
 """
 
+import random
 import threading
+import time
 from collections import Counter
 
 import pytest
@@ -16,7 +18,7 @@ from governance.models import ActionUpdate, Evidence, Rag
 from plans.concurrency import EditConflict
 from plans.models import Action
 from tests.factories import ActionFactory, UserFactory
-from tests.governance import PDF, PERIOD, TODAY, action_of, add_link, submit, upload
+from tests.governance import LAST_PERIOD, PDF, PERIOD, TODAY, action_of, add_link, submit, upload
 
 THREADS = 8
 ROUNDS = 10
@@ -262,3 +264,87 @@ def test_a_refused_update_leaves_the_version_where_it_was(seed_plan, lead):
     with pytest.raises(ValidationError):
         submit(action, lead, status=Rag.BLUE, expected_version=1)
     assert ActionUpdate.objects.get(action=action).version == 1
+
+
+# At volume: 1,000 attempts from 20 workers (PostgreSQL) ------------------------------------------
+
+VOLUME_WORKERS = 20
+VOLUME_ATTEMPTS = 1000
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_thousand_attempts_from_twenty_workers_lose_nothing(transactional_db):
+    """Submissions and revisions of 4 actions × 2 months, each based on the version the worker read.
+
+    Each attempt either succeeds or gets an EditConflict; the successes of each update have versions
+    1, 2, 3 … with none missing or repeated, each is one history revision, and the row holds the last.
+    """
+    actions = [ActionFactory(due_text="December 2019") for _ in range(4)]
+    targets = [(action.pk, period) for action in actions for period in (LAST_PERIOD, PERIOD)]
+    leads = [UserFactory(username=f"volume{i}") for i in range(VOLUME_WORKERS)]
+    per_worker = VOLUME_ATTEMPTS // VOLUME_WORKERS
+
+    def attempts(i, start):
+        rng = random.Random(i)
+        user = type(leads[i]).objects.get(pk=leads[i].pk)
+        mine = {pk: Action.objects.get(pk=pk) for pk, _ in targets}
+        outcomes = []
+        start()
+        for n in range(per_worker):
+            action_pk, period = targets[rng.randrange(len(targets))]
+            read = (
+                ActionUpdate.objects.filter(action_id=action_pk, period=period)
+                .values_list("version", flat=True)
+                .first()
+            )
+            narrative = f"worker {i} attempt {n}"
+            try:
+                update = services.action_update_submit(
+                    action=mine[action_pk],
+                    period=period,
+                    status=rng.choice([Rag.GREEN, Rag.AMBER, Rag.RED]),
+                    reason="Changed.",
+                    narrative=narrative,
+                    by=user,
+                    expected_version=read,
+                )
+            except EditConflict:
+                outcomes.append(("conflict", (action_pk, period), None, None))
+            except Exception as error:  # reported, and fails the test
+                outcomes.append(("error", (action_pk, period), repr(error), None))
+            else:
+                outcomes.append(("ok", (action_pk, period), narrative, update.version))
+        return ("done", outcomes)
+
+    started = time.perf_counter()
+    results = race(attempts, threads=VOLUME_WORKERS)
+    seconds = time.perf_counter() - started
+    outcomes = [outcome for kind, batch in results if kind == "done" for outcome in batch]
+    assert [r for r in results if r[0] != "done"] == []
+    assert [o for o in outcomes if o[0] == "error"] == []
+    succeeded = [o for o in outcomes if o[0] == "ok"]
+    conflicts = sum(1 for o in outcomes if o[0] == "conflict")
+
+    lost = 0
+    for action_pk, period in targets:
+        mine = sorted(
+            (version, narrative) for kind, target, narrative, version in succeeded if target == (action_pk, period)
+        )
+        if not mine:
+            continue
+        update = ActionUpdate.objects.get(action_id=action_pk, period=period)
+        revisions = [r.narrative for r in update.history.order_by("history_id")]
+        assert [version for version, _ in mine] == list(range(1, len(mine) + 1))  # none missing, none twice
+        assert revisions == [narrative for _, narrative in mine]  # each success is one revision, in order
+        assert (update.version, update.narrative) == mine[-1]  # the row holds the last successful write
+        lost += len(mine) - len(revisions)
+    history = ActionUpdate.history.filter(action_id__in=[a.pk for a in actions]).count()
+    print(
+        f"\n{VOLUME_WORKERS} workers, {len(targets)} updates: attempts={len(outcomes)} succeeded={len(succeeded)} "
+        f"conflicts={conflicts} history revisions={history} lost={lost + len(succeeded) - history} in {seconds:.1f} s"
+    )
+    assert len(outcomes) == VOLUME_ATTEMPTS
+    assert len(succeeded) + conflicts == VOLUME_ATTEMPTS
+    assert history == len(succeeded) and lost == 0
+    assert conflicts >= 1
