@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from plans.concurrency import EditConflict
 from plans.formats import escape_formula
 from plans.models import Action, ActionLead, Membership, Plan, RoleHolder
-from plans.permissions import get_plan_for, require
+from plans.permissions import get_in_plan_or_404, get_plan_for, require
 
 from . import meetings
 from .dashboard import STATUS_LABELS, build_dashboard
@@ -393,13 +393,15 @@ def challenge_raise(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 def _get_challenge(request: HttpRequest, slug: str, pk: int, perm: str) -> Challenge:
     plan = get_plan_for(request, slug)
-    challenge = get_object_or_404(
+    challenge = get_in_plan_or_404(
+        request,
+        plan,
         Challenge.objects.select_related("action__recommendation", "raised_by", "responded_by", "meeting"),
         action__plan=plan,
         pk=pk,
     )
     challenge.action.plan = challenge.action.recommendation.plan = plan
-    require(request.user, perm, challenge)
+    require(request.user, perm, challenge, request=request)
     return challenge
 
 

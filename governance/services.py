@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+import audit
 from plans.concurrency import EditConflict, changes_from, guarded_save
 from plans.models import Action
 
@@ -41,6 +42,24 @@ def _stamp_history(obj, by, reason: str = "") -> None:
     obj._history_user = by
     if reason:
         obj._change_reason = reason
+
+
+def _action_of(obj) -> Action:
+    return obj if isinstance(obj, Action) else obj.action
+
+
+def _audit_status(obj, *, by, old: str, new: str, **detail) -> None:
+    action = _action_of(obj)
+    audit.record(
+        kind=audit.Kind.STATUS_CHANGE,
+        user=by,
+        plan=action.plan,
+        obj=obj,
+        object_repr=f"Action {action.reference}" + (f", {obj.period:%B %Y}" if obj is not action else ""),
+        old=old,
+        new=new,
+        **detail,
+    )
 
 
 def action_update_submit(*, new_evidence: list[Evidence] | None = None, **kwargs) -> ActionUpdate:
@@ -91,6 +110,7 @@ def _action_update_submit(
 
     now = timezone.now()
     update = ActionUpdate.objects.filter(action=action, period=period).first()
+    status_before = last if update is None else update.status
     fields = {
         "status": status,
         "narrative": narrative,
@@ -123,12 +143,17 @@ def _action_update_submit(
         _stamp_history(update, by, "Revised")
         guarded_save(update, expected_version=expected_version, fields=list(fields))
 
+    if status_before != status:
+        _audit_status(update, by=by, old=Rag(status_before).label if status_before else "", new=Rag(status).label)
+
     # The lifecycle follows the lead's rating: Blue proposes completion; anything else reopens.
     target = Action.State.PROPOSED_COMPLETE if status == Rag.BLUE else Action.State.OPEN
     if action.state != target:
+        state_before = action.get_state_display()
         action.state = target
         _stamp_history(action, by, "Blue update: proposed complete" if status == Rag.BLUE else "Reopened by update")
         guarded_save(action, expected_version=action.version, fields=["state"])
+        _audit_status(action, by=by, old=state_before, new=action.get_state_display(), because="update")
 
     # Evidence last: its files are written to storage (action_update_submit removes them on failure).
     for item in new_evidence:
@@ -196,6 +221,17 @@ def evidence_save(*, evidence: Evidence) -> Evidence:
         if stored:
             evidence.file.storage.delete(evidence.file.name)
         raise
+    audit.record(
+        kind=audit.Kind.EVIDENCE_UPLOAD,
+        user=evidence.added_by,
+        plan=evidence.action.plan,
+        obj=evidence,
+        new=evidence.original_name or evidence.url,
+        action=evidence.action.reference,
+        period=f"{evidence.period:%Y-%m}",
+        evidence_kind=evidence.kind,
+        size=evidence.size,
+    )
     return evidence
 
 
@@ -226,16 +262,31 @@ def evidence_withdraw(*, evidence: Evidence, by, reason: str, expected_version: 
     guarded_save(
         evidence, expected_version=expected_version, fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"]
     )
+    audit.record(
+        kind=audit.Kind.EVIDENCE_WITHDRAW,
+        user=by,
+        plan=evidence.action.plan,
+        obj=evidence,
+        old="Current",
+        new="Withdrawn",
+        action=evidence.action.reference,
+        reason=reason,
+    )
     return evidence
 
 
 # The action lifecycle ---------------------------------------------------------------------
 
 
-def _lifecycle_save(action: Action, *, by, expected_version: int, fields: list[str], reason: str) -> Action:
+def _lifecycle_save(
+    action: Action, *, by, expected_version: int, fields: list[str], reason: str, state_before: str | None = None
+) -> Action:
     action.full_clean(exclude=["plan", "recommendation"])
     _stamp_history(action, by, reason)
     guarded_save(action, expected_version=expected_version, fields=fields)
+    if state_before is not None and state_before != action.state:
+        old = Action.State(state_before).label
+        _audit_status(action, by=by, old=old, new=action.get_state_display(), reason=reason)
     return action
 
 
@@ -245,6 +296,7 @@ def action_close(*, action: Action, by, authority: str, expected_version: int) -
         raise ValidationError("Only an action proposed complete (by a Blue update) can be signed off.")
     if not authority.strip():
         raise ValidationError({"closure_authority": ["Say on whose authority it is closed."]})
+    state_before = action.state
     action.state = Action.State.CLOSED
     action.closed_by, action.closed_at, action.closure_authority = by, timezone.now(), authority
     return _lifecycle_save(
@@ -253,6 +305,7 @@ def action_close(*, action: Action, by, authority: str, expected_version: int) -
         expected_version=expected_version,
         fields=["state", "closed_by", "closed_at", "closure_authority"],
         reason=f"Closed: {authority}",
+        state_before=state_before,
     )
 
 
@@ -266,6 +319,7 @@ def action_withdraw(
         raise ValidationError({"state_reason": ["Say why."]})
     if superseded_by is not None and (superseded_by.pk == action.pk or superseded_by.plan_id != action.plan_id):
         raise ValidationError({"superseded_by": ["Choose another action of this plan."]})
+    state_before = action.state
     action.state = Action.State.SUPERSEDED if superseded_by else Action.State.WITHDRAWN
     action.state_reason, action.superseded_by = reason, superseded_by
     return _lifecycle_save(
@@ -274,6 +328,7 @@ def action_withdraw(
         expected_version=expected_version,
         fields=["state", "state_reason", "superseded_by"],
         reason=f"{action.get_state_display()}: {reason}",
+        state_before=state_before,
     )
 
 

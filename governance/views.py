@@ -6,16 +6,17 @@ from django.contrib import messages
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.text import get_valid_filename
 from django.views.decorators.http import require_GET, require_http_methods
 
+import audit
 from measures.models import Measure
 from measures.queries import charts_for_measures, measure_statuses_for_plan
 from measures.status import impact_warning
 from plans.concurrency import EditConflict
 from plans.models import Action, ActionLead, Recommendation, Statement
-from plans.permissions import get_plan_for, require
+from plans.permissions import get_in_plan_or_404, get_plan_for, require
 
 from . import services
 from .flags import action_flags, with_status
@@ -36,9 +37,9 @@ def _get_action(request: HttpRequest, slug: str, pk: int, perm: str = "plans.acc
     )
     if period is not None:
         queryset = with_status(queryset, period)
-    action = get_object_or_404(queryset, plan=plan, pk=pk)
+    action = get_in_plan_or_404(request, plan, queryset, plan=plan, pk=pk)
     action.plan = action.recommendation.plan = plan
-    require(request.user, perm, action)
+    require(request.user, perm, action, request=request)
     return action
 
 
@@ -265,7 +266,7 @@ def evidence_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 def _get_evidence(request: HttpRequest, slug: str, pk: int) -> Evidence:
     plan = get_plan_for(request, slug)
-    evidence = get_object_or_404(Evidence.objects.select_related("action"), action__plan=plan, pk=pk)
+    evidence = get_in_plan_or_404(request, plan, Evidence.objects.select_related("action"), action__plan=plan, pk=pk)
     evidence.action.plan = plan
     return evidence
 
@@ -273,6 +274,14 @@ def _get_evidence(request: HttpRequest, slug: str, pk: int) -> Evidence:
 @require_GET
 def evidence_download(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     evidence = _get_evidence(request, slug, pk)
+    audit.record(
+        kind=audit.Kind.EVIDENCE_DOWNLOAD,
+        request=request,
+        plan=evidence.action.plan,
+        obj=evidence,
+        action=evidence.action.reference,
+        evidence_kind=evidence.kind,
+    )
     if evidence.kind != Evidence.Kind.FILE:
         return redirect(evidence.url)
     suffix = "." + evidence.file.name.rsplit(".", 1)[-1] if "." in evidence.file.name else ""
@@ -294,7 +303,7 @@ def evidence_download(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def evidence_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     evidence = _get_evidence(request, slug, pk)
-    require(request.user, "plans.withdraw_evidence", evidence)
+    require(request.user, "plans.withdraw_evidence", evidence, request=request)
     form = WithdrawEvidenceForm(request.POST or None, initial={"version": evidence.version})
     if request.method == "POST" and form.is_valid():
         try:
@@ -408,7 +417,7 @@ def action_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def recommendation_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """A recommendation: its actions' BRAG beside its measures' status (delivery beside impact)."""
     plan = get_plan_for(request, slug)
-    recommendation = get_object_or_404(Recommendation, plan=plan, pk=pk)
+    recommendation = get_in_plan_or_404(request, plan, Recommendation, plan=plan, pk=pk)
     recommendation.plan = plan
     period = services.current_period()
     actions = list(with_status(recommendation.actions.order_by("order"), period).prefetch_related(_leads_prefetch()))

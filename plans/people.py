@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import services
 from .models import Invitation, Membership, Plan, Role, RoleHolder
 from .people_forms import AcceptInvitationForm, InviteForm, RoleHolderAddForm
-from .permissions import get_plan_for
+from .permissions import get_in_plan_or_404, get_plan_for
 
 
 def _crumbs(plan: Plan, *more: tuple[str, str | None]) -> list[tuple[str, str | None]]:
@@ -106,7 +106,7 @@ def people(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def membership_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     plan = get_plan_for(request, slug, "plans.manage_plan")
-    membership = get_object_or_404(Membership.objects.select_related("user"), plan=plan, pk=pk)
+    membership = get_in_plan_or_404(request, plan, Membership.objects.select_related("user"), plan=plan, pk=pk)
     name = membership.user.get_full_name() or membership.user.get_username()
     held = RoleHolder.objects.filter(user=membership.user, role__plan=plan, until__isnull=True).select_related("role")
     error = None
@@ -138,7 +138,7 @@ def membership_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def role_holders(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     plan = get_plan_for(request, slug, "plans.manage_plan")
-    role = get_object_or_404(Role.objects.prefetch_related(_holders_prefetch()), plan=plan, pk=pk)
+    role = get_in_plan_or_404(request, plan, Role.objects.prefetch_related(_holders_prefetch()), plan=plan, pk=pk)
     form = RoleHolderAddForm(_posted(request), people=plan_people(plan))
     if request.method == "POST" and form.is_valid():
         user = form.cleaned_data["user"]
@@ -166,7 +166,8 @@ def role_holders(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def role_holder_end(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     plan = get_plan_for(request, slug, "plans.manage_plan")
-    holder = get_object_or_404(RoleHolder.objects.select_related("user", "role"), role__plan=plan, pk=pk)
+    holders = RoleHolder.objects.select_related("user", "role")
+    holder = get_in_plan_or_404(request, plan, holders, role__plan=plan, pk=pk)
     name = holder.user.get_full_name() or holder.user.get_username()
     try:
         services.role_holder_end(holder=holder, by=request.user)

@@ -1,24 +1,76 @@
 """Permission checks for views: 404 for anyone outside the plan, 403 for what their part forbids."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+
+import audit
 
 from .models import Plan
 
 
-def require(user, perm: str, obj) -> None:
+def _plan_of(obj) -> Plan | None:
+    """The plan an object belongs to, from what is loaded already (never a query)."""
+    for _ in range(3):
+        if isinstance(obj, Plan):
+            return obj
+        cache = obj._state.fields_cache if isinstance(obj, Model) else {}
+        obj = cache.get("plan") or cache.get("action")
+        if obj is None:
+            return None
+    return None
+
+
+def _refused(kind: str, request, user, perm: str, obj) -> None:
+    audit.record(
+        kind=kind,
+        request=request,
+        user=user,
+        plan=_plan_of(obj),
+        obj=obj,
+        permission=perm,
+        path=request.path if request is not None else "",
+    )
+
+
+def require(user, perm: str, obj, *, request=None) -> None:
+    """Refuse with 404 anyone outside the object's plan, 403 anyone whose part forbids `perm`;
+    either is recorded in the audit log (with the address, when `request` is given)."""
     if not user.has_perm("plans.access_plan", obj):
+        _refused(audit.Kind.NOT_FOUND, request, user, perm, obj)
         raise Http404("Not found.")  # never reveal that the plan exists
     if perm != "plans.access_plan" and not user.has_perm(perm, obj):
+        _refused(audit.Kind.FORBIDDEN, request, user, perm, obj)
         raise PermissionDenied
 
 
 def get_plan_for(request, slug: str, perm: str = "plans.access_plan") -> Plan:
-    plan = get_object_or_404(Plan, slug=slug)
-    require(request.user, perm, plan)
+    try:
+        plan = Plan.objects.get(slug=slug)
+    except Plan.DoesNotExist:
+        audit.record(kind=audit.Kind.NOT_FOUND, request=request, object_type="plan", object_id=slug, path=request.path)
+        raise Http404("Not found.") from None
+    require(request.user, perm, plan, request=request)
     return plan
+
+
+def get_in_plan_or_404(request, in_plan: Plan, queryset, /, **lookups):
+    """`get_object_or_404` for an object of the plan `in_plan` (the lookups must tie it to the plan);
+    a miss is recorded in the audit log, as a refusal by `require` is."""
+    if not isinstance(queryset, QuerySet):
+        queryset = queryset._default_manager.all()
+    try:
+        return queryset.get(**lookups)
+    except queryset.model.DoesNotExist:
+        audit.record(
+            kind=audit.Kind.NOT_FOUND,
+            request=request,
+            plan=in_plan,
+            object_type=queryset.model._meta.verbose_name,
+            object_id=lookups.get("pk", ""),
+            path=request.path,
+        )
+        raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from None
 
 
 def plans_for(user) -> QuerySet:

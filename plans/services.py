@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
+import audit
+
 from . import formats
 from .models import (
     Action,
@@ -219,7 +221,11 @@ def plan_import_confirm(*, preview: PlanImport, by) -> Plan:
     plan = plan_import(data=preview.data, replace=preview.replace, by=by)
     if not by.is_superuser:
         # Whoever imports a plan manages it (and so can add its people).
-        Membership.objects.get_or_create(user=by, plan=plan, defaults={"kind": Membership.Kind.PLAN_MANAGER})
+        membership, created = Membership.objects.get_or_create(
+            user=by, plan=plan, defaults={"kind": Membership.Kind.PLAN_MANAGER}
+        )
+        if created:
+            _audit_membership(membership, by=by, old="", new=membership.get_kind_display(), reason="Imported the plan")
     preview.status = PlanImport.Status.IMPORTED
     preview.plan = plan
     preview.data = None  # the plan itself now holds it
@@ -324,6 +330,39 @@ def _stamp_history(obj, by, reason: str = "") -> None:
         obj._change_reason = reason
 
 
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _audit_membership(membership: Membership, *, by, old: str, new: str, object_id=None, **detail) -> None:
+    audit.record(
+        kind=audit.Kind.MEMBERSHIP_CHANGE,
+        user=by,
+        plan=membership.plan,
+        obj=membership,
+        object_id=object_id or "",
+        object_repr=_name(membership.user),
+        old=old,
+        new=new,
+        person=membership.user.get_username(),
+        **detail,
+    )
+
+
+def _audit_holder(holder: RoleHolder, *, by, old: str, new: str, **detail) -> None:
+    audit.record(
+        kind=audit.Kind.ROLE_CHANGE,
+        user=by,
+        plan=holder.role.plan,
+        obj=holder,
+        object_repr=str(holder.role),
+        old=old,
+        new=new,
+        person=holder.user.get_username(),
+        **detail,
+    )
+
+
 @transaction.atomic
 def membership_remove(*, membership: Membership, by) -> None:
     """Take someone out of a plan. Roles they hold are kept: a lead stays in the plan through them."""
@@ -333,7 +372,9 @@ def membership_remove(*, membership: Membership, by) -> None:
         if not managers.exclude(pk=membership.pk).exists():
             raise ValidationError("A plan needs at least one plan manager: add another before removing this one.")
     _stamp_history(membership, by, "Removed")
+    membership_id = membership.pk
     membership.delete()
+    _audit_membership(membership, by=by, old=membership.get_kind_display(), new="", object_id=membership_id)
 
 
 @transaction.atomic
@@ -345,6 +386,7 @@ def role_holder_add(*, role: Role, user, by, since: dt.date | None = None) -> Ro
     holder.full_clean()
     _stamp_history(holder, by, "Added")
     holder.save()
+    _audit_holder(holder, by=by, old="", new=_name(user), since=holder.since.isoformat())
     return holder
 
 
@@ -358,6 +400,7 @@ def role_holder_end(*, holder: RoleHolder, by, until: dt.date | None = None) -> 
     holder.full_clean()
     _stamp_history(holder, by, "Ended")
     holder.save()
+    _audit_holder(holder, by=by, old=_name(holder.user), new="", until=holder.until.isoformat())
     return holder
 
 
@@ -437,6 +480,15 @@ def invitation_create(
     invitation.full_clean()
     invitation.save()
     invitation.roles.set(roles)
+    audit.record(
+        kind=audit.Kind.MEMBERSHIP_CHANGE,
+        user=by,
+        plan=plan,
+        obj=invitation,
+        object_repr=email,
+        new="Invited as " + (invitation.get_kind_display().lower() if kind else "lead only"),
+        roles=[str(role) for role in roles],
+    )
 
     link = site_url.rstrip("/") + reverse("plans:invitation_accept", args=[token])
     context = {
@@ -486,6 +538,9 @@ def invitation_accept(*, invitation: Invitation, password: str | None = None) ->
         membership.full_clean()
         _stamp_history(membership, by, "Invitation accepted")
         membership.save()
+        _audit_membership(
+            membership, by=user, old="", new=membership.get_kind_display(), reason="Invitation accepted", invited_by=by
+        )
     today = timezone.localdate()
     held = set(RoleHolder.objects.filter(user=user, until__isnull=True).values_list("role_id", flat=True))
     for role in invitation.roles.all():
@@ -494,6 +549,7 @@ def invitation_accept(*, invitation: Invitation, password: str | None = None) ->
             holder.full_clean()
             _stamp_history(holder, by, "Invitation accepted")
             holder.save()
+            _audit_holder(holder, by=user, old="", new=_name(user), reason="Invitation accepted", invited_by=by)
 
     invitation.accepted_at = now
     invitation.accepted_by = user

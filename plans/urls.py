@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import people, views
+from . import audit_log, people, views
 
 app_name = "plans"
 
@@ -17,5 +17,7 @@ urlpatterns = [
     path("plans/<slug:slug>/people/<int:pk>/remove/", people.membership_remove, name="membership_remove"),
     path("plans/<slug:slug>/roles/<int:pk>/", people.role_holders, name="role_holders"),
     path("plans/<slug:slug>/role-holders/<int:pk>/end/", people.role_holder_end, name="role_holder_end"),
+    path("plans/<slug:slug>/audit/", audit_log.audit_log, name="audit_log"),
+    path("plans/<slug:slug>/audit/audit-log.csv", audit_log.audit_log_csv, name="audit_log_csv"),
     path("invitations/<str:token>/", people.invitation_accept, name="invitation_accept"),
 ]

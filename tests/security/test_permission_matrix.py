@@ -40,6 +40,8 @@ MEASURE_WRITE = {"GET": (302, 404, 403, 200, 403, 200), "POST": (302, 404, 403, 
 MEASURE_PREVIEW = {"GET": (302, 404, 403, 404, 403, 200), "POST": (302, 404, 403, 404, 403, 200)}
 # Home sends each person to their own home page: the dashboard, My actions or the plan list.
 HOME = {"GET": (302,) * 6, "POST": (302, 405, 405, 405, 405, 405)}
+# The audit log and its CSV: read-only, for plan managers (and superusers).
+MANAGE_READ = {"GET": MANAGE["GET"], "POST": (302, 405, 405, 405, 405, 405)}
 
 MATRIX = {
     "healthz": PUBLIC,
@@ -64,6 +66,8 @@ MATRIX = {
     "plans:role_holders": MANAGE,
     "plans:membership_remove": MANAGE_AND_REDIRECT,
     "plans:role_holder_end": POST_ONLY_MANAGE,
+    "plans:audit_log": MANAGE_READ,
+    "plans:audit_log_csv": MANAGE_READ,
     "governance:board": READ,
     "governance:board_detail": READ,
     "governance:meeting_detail": READ,
