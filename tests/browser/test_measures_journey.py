@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+import audit
 from measures import services
 from measures import status as st
 from measures.models import Measure
@@ -33,6 +34,7 @@ def test_measures_list_page_and_forms_pass_axe(browser_page, check_page, login_a
     services.comparator_value_record(
         measure=measure, name="Statistical neighbours", period=st.parse_period("2019-Q3"), value=D("80"), by=manager
     )
+    board_member_probe = UserFactory(username="bo", first_name="Bo", last_name="Probe")
     login_as(manager)
 
     page.goto(f"/plans/{seed_plan_committed.slug}/measures/")
@@ -58,6 +60,22 @@ def test_measures_list_page_and_forms_pass_axe(browser_page, check_page, login_a
 
     page.goto(f"/plans/{seed_plan_committed.slug}/measures/import/")
     check_page(page, "import-upload")
+
+    # The plan manager's audit log, from the people page, searched by event.
+    audit.record(
+        kind=audit.Kind.NOT_FOUND,
+        user=board_member_probe,
+        plan=seed_plan_committed,
+        object_type="action",
+        object_id=999,
+    )
+    page.goto(f"/plans/{seed_plan_committed.slug}/people/")
+    page.get_by_role("link", name="Audit log").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Audit log")
+    page.get_by_label("Event").select_option("not_found")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("status")).to_have_text("1 event found, newest first.")
+    check_page(page, "audit-log")
 
     # A board member then sees the new month in the chart and in the table beside it.
     board_member = UserFactory(username="bea", first_name="Bea", last_name="Board")
