@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from plans.formats import unescape_formula
+from plans.formats import XLSX_ENTITIES_REFUSED, refuses_xml_entities, unescape_formula, xlsx_archive_problem
 from plans.models import Plan
 from plans.rules import plan_access
 
@@ -169,13 +169,22 @@ def read_table(content: bytes, fmt: str) -> tuple[list[str], list[tuple[int, lis
 def _xlsx_table(content: bytes) -> list[list]:
     from openpyxl import load_workbook
 
+    problem = xlsx_archive_problem(content)  # a zip bomb is refused before it is unpacked
+    if problem:
+        raise ValueFileError([problem])
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        if refuses_xml_entities(error):
+            raise ValueFileError([XLSX_ENTITIES_REFUSED])
         raise ValueFileError(["The file is not an XLSX workbook."])
     try:
         sheet = workbook["Values"] if "Values" in workbook.sheetnames else workbook.worksheets[0]
         return [list(row) for row in sheet.iter_rows(values_only=True)]
+    except ValueError as error:  # a sheet's XML is read only now
+        if refuses_xml_entities(error):
+            raise ValueFileError([XLSX_ENTITIES_REFUSED])
+        raise
     finally:
         workbook.close()
 

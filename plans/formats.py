@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 
 import jsonschema
+from defusedxml import DefusedXmlException
 from django.conf import settings
 
 FORMAT_NAME = "improvement-plan/1"
@@ -97,6 +98,9 @@ def guess_format(filename: str) -> str | None:
 # Reading ----------------------------------------------------------------------------------
 
 
+NESTED_TOO_DEEPLY = "The file is not a plan: its data is nested far more deeply than a plan's."
+
+
 def read_plan(content: bytes, fmt: str, *, overrides: dict | None = None) -> ReadResult:
     """Read a file's bytes in the given format into validated plan data."""
     overrides = {key: value for key, value in (overrides or {}).items() if value}
@@ -111,9 +115,14 @@ def read_plan(content: bytes, fmt: str, *, overrides: dict | None = None) -> Rea
             raise PlanFormatError([f"Unknown format '{fmt}': use json, csv or xlsx."])
     except PlanFormatError as error:
         return ReadResult(None, errors=error.errors)
+    except RecursionError:
+        return ReadResult(None, errors=[NESTED_TOO_DEEPLY])
     if isinstance(data, dict):
         data.update(overrides)
-    return validate_plan_data(data)
+    try:
+        return validate_plan_data(data)
+    except RecursionError:
+        return ReadResult(None, errors=[NESTED_TOO_DEEPLY])
 
 
 def _read_json(content: bytes) -> dict:
@@ -268,14 +277,60 @@ def _read_csv(content: bytes) -> dict:
     return _rows_to_plan(rows[0], list(enumerate(rows[1:], start=2)), what="Header row")
 
 
+# An XLSX file is a zip of XML. One that unpacks to far more than any plan needs is a zip bomb, and
+# XML that declares entities (billion laughs, external entities) is refused by defusedxml, which
+# openpyxl uses whenever it is installed.
+XLSX_MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+XLSX_ENTITIES_REFUSED = (
+    "The workbook's XML declares entities (a DTD), which are not accepted: save it again from your "
+    "spreadsheet program as an Excel workbook (.xlsx) and upload that."
+)
+
+
+def xlsx_archive_problem(content: bytes) -> str | None:
+    """Why an XLSX file's archive cannot be read safely, or None."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return "The file is not an XLSX workbook."
+    if unpacked > XLSX_MAX_UNPACKED_BYTES:
+        return (
+            f"The workbook unpacks to {unpacked // (1024 * 1024)} MB, far more than its size: "
+            f"it cannot be read (the limit is {XLSX_MAX_UNPACKED_BYTES // (1024 * 1024)} MB)."
+        )
+    return None
+
+
+def refuses_xml_entities(error: BaseException | None) -> bool:
+    """Whether defusedxml refused the XML (openpyxl wraps its errors in a ValueError of its own)."""
+    while error is not None:
+        if isinstance(error, DefusedXmlException):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def _read_xlsx(content: bytes) -> dict:
+    try:
+        return _read_xlsx_workbook(content)
+    except Exception as error:
+        if refuses_xml_entities(error):
+            raise PlanFormatError([XLSX_ENTITIES_REFUSED]) from None
+        raise
+
+
+def _read_xlsx_workbook(content: bytes) -> dict:
     from openpyxl import load_workbook
 
-    if not zipfile.is_zipfile(io.BytesIO(content)):
-        raise PlanFormatError(["The file is not an XLSX workbook."])
+    problem = xlsx_archive_problem(content)
+    if problem:
+        raise PlanFormatError([problem])
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a broken workbook
+        if refuses_xml_entities(error):
+            raise
         raise PlanFormatError([f"The file is not a readable XLSX workbook ({type(error).__name__})."]) from None
     try:
         sheets = {name.strip().lower(): workbook[name] for name in workbook.sheetnames}
