@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from . import services
 from . import status as st
@@ -193,8 +194,8 @@ class UploadForm(forms.Form):
         if upload.size == 0:
             raise forms.ValidationError("The selected file is empty.")
         if upload.size > settings.PLAN_IMPORT_MAX_BYTES:
-            limit = settings.PLAN_IMPORT_MAX_BYTES // (1024 * 1024)
-            raise forms.ValidationError(f"The file must be smaller than {limit} MB.")
+            limit = filesizeformat(settings.PLAN_IMPORT_MAX_BYTES)
+            raise forms.ValidationError(f"The file must be {limit} or smaller.")
         return upload
 
 

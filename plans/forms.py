@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from . import formats
 
@@ -20,8 +21,8 @@ class PlanUploadForm(forms.Form):
         if formats.guess_format(upload.name) is None:
             raise forms.ValidationError("Choose a file that ends in .json, .csv or .xlsx.")
         if upload.size > settings.PLAN_IMPORT_MAX_BYTES:
-            limit = settings.PLAN_IMPORT_MAX_BYTES // (1024 * 1024)
-            raise forms.ValidationError(f"The file must be smaller than {limit} MB.")
+            limit = filesizeformat(settings.PLAN_IMPORT_MAX_BYTES)
+            raise forms.ValidationError(f"The file must be {limit} or smaller.")
         if upload.size == 0:
             raise forms.ValidationError("The selected file is empty.")
         return upload
