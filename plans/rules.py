@@ -74,7 +74,14 @@ def plan_access(user, plan_id: int | None) -> PlanAccess:
         rows = list(memberships.union(roles, all=True))
         kind = next((value for what, value in rows if what == "m"), None)
         cache[plan_id] = PlanAccess(kind, frozenset(int(value) for what, value in rows if what == "r"))
-    return cache[plan_id]
+    access = cache[plan_id]
+    # Someone made a plan manager during a session that never passed two-factor sign-in (the middleware
+    # marks a request's user with `otp_verified`; code outside a request has no such mark).
+    if access.is_plan_manager and getattr(user, "otp_verified", True) is False:
+        from .twofactor import TwoFactorRequired
+
+        raise TwoFactorRequired
+    return access
 
 
 def forget_access(user) -> None:

@@ -79,9 +79,45 @@ def admin_user(db):
     return UserFactory(username="ada", is_staff=True, is_superuser=True)
 
 
+def pass_two_factor(client, user):
+    """Give a signed-in test client's session a passed two-factor sign-in (a confirmed authenticator
+    app and django-otp's session key), as a plan manager or superuser has after giving their code.
+    Only sessions that need it (decided at sign-in) are touched."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from plans.twofactor import NEEDS_TWO_FACTOR
+
+    session = client.session
+    if not session.get(NEEDS_TWO_FACTOR) or DEVICE_ID_SESSION_KEY in session:
+        return client
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="Test authenticator", confirmed=True
+    )
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
 def _client_for(client, user):
     client.force_login(user)
-    return client
+    return pass_two_factor(client, user)
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_two_factor(monkeypatch):
+    """Every test's `client.force_login` (and the browser's login_as) gives managers and superusers a
+    session that has passed two-factor sign-in, so tests about other things need not give codes.
+    tests/security/test_signin.py signs in through the real pages, or drops the key, to test 2FA itself."""
+    from django.test.client import ClientMixin
+
+    original = ClientMixin.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        pass_two_factor(self, user)
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login)
 
 
 @pytest.fixture

@@ -21,6 +21,12 @@ READ = {"GET": (302, 404, 200, 200, 200, 200), "POST": (302, 405, 405, 405, 405,
 LEAD_WRITE = {"GET": (302, 404, 403, 200, 403, 200), "POST": (302, 404, 403, 200, 403, 200)}
 MANAGE = {"GET": (302, 404, 403, 403, 403, 200), "POST": (302, 404, 403, 403, 403, 200)}
 EVERYONE_SIGNED_IN = {"GET": (302, 200, 200, 200, 200, 200), "POST": (302, 405, 405, 405, 405, 405)}
+# Two-factor sign-in (plans/twofactor.py): the two plan managers have an authenticator app (as every test
+# manager does), the others none. Giving a code needs an app (else: set one up); setting up needs none
+# (else: the status page); new recovery codes are shown by a redirect, or refused without a verified app.
+TWO_FACTOR_VERIFY = {"GET": (302, 200, 302, 302, 302, 200), "POST": (302, 200, 302, 302, 302, 200)}
+TWO_FACTOR_SETUP = {"GET": (302, 302, 200, 200, 200, 302), "POST": (302, 302, 200, 200, 200, 302)}
+TWO_FACTOR_CODES = {"GET": (302,) * 6, "POST": (302,) * 6}
 # The outsider manages a plan of their own, so may import plans; a preview belongs to its uploader.
 IMPORT = {"GET": (302, 200, 403, 403, 403, 200), "POST": (302, 200, 403, 403, 403, 200)}
 IMPORT_PREVIEW = {"GET": (302, 404, 403, 403, 403, 200), "POST": (302, 404, 403, 403, 403, 200)}
@@ -101,6 +107,10 @@ MATRIX = {
     "measures:value_import_preview": MEASURE_PREVIEW,
     "plans:import_upload": IMPORT,
     "plans:import_preview": IMPORT_PREVIEW,
+    "two_factor": EVERYONE_SIGNED_IN,
+    "two_factor_verify": TWO_FACTOR_VERIFY,
+    "two_factor_setup": TWO_FACTOR_SETUP,
+    "two_factor_recovery_codes": TWO_FACTOR_CODES,
 }
 # Covered elsewhere: Django's own sign-in, sign-out and password pages (tests/security/test_sign_in_required.py,
 # tests/plans/test_people.py) and the admin, which is for superusers only.
