@@ -118,6 +118,8 @@ DATABASES = {
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username and address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -132,13 +134,12 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "improvement_tracker.passwords.ServiceWordsValidator"},
 ]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "plans:home"
 LOGOUT_REDIRECT_URL = "login"
-    # First: refuses a locked-out username and address before any password is checked.
-    "axes.backends.AxesStandaloneBackend",
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -153,7 +154,6 @@ FORMAT_MODULE_PATH = ["improvement_tracker.formats"]
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
-    {"NAME": "improvement_tracker.passwords.ServiceWordsValidator"},
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -217,23 +217,6 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tracker@localhost")
-# Update reminders are emailed from this many days before a meeting's update cut-off.
-REMINDER_DAYS_BEFORE = int(os.environ.get("REMINDER_DAYS_BEFORE", "5"))
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # The audit trail: one JSON line an event (audit/services.py); ship it with the other logs.
-        "tracker.audit": {"level": "INFO"},
-    },
-}
     # __Host- cookies: the browser keeps them only when Secure, Path=/ and without a Domain, so
     # neither a sibling subdomain nor plain http can set or read them.
     SESSION_COOKIE_NAME = "__Host-sessionid"
@@ -259,3 +242,20 @@ AXES_LOCKOUT_CALLABLE = "plans.twofactor.lockout_response"  # the GOV.UK page te
 
 # Two-factor sign-in (django-otp), required of plan managers and superusers (plans/twofactor.py).
 OTP_TOTP_ISSUER = SERVICE_NAME
+
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tracker@localhost")
+# Update reminders are emailed from this many days before a meeting's update cut-off.
+REMINDER_DAYS_BEFORE = int(os.environ.get("REMINDER_DAYS_BEFORE", "5"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The audit trail: one JSON line an event (audit/services.py); ship it with the other logs.
+        "tracker.audit": {"level": "INFO"},
+    },
+}
