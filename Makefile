@@ -7,7 +7,7 @@ PORT ?= 8000
 # Tests run with production-like settings (DEBUG off) and a throwaway key.
 TEST_ENV := SECRET_KEY=test-only-secret-key DEBUG=0 \
 	STATICFILES_BACKEND=django.contrib.staticfiles.storage.StaticFilesStorage \
-	DJANGO_ALLOW_ASYNC_UNSAFE=true SECURE_SSL_REDIRECT=0
+	DJANGO_ALLOW_ASYNC_UNSAFE=true SECURE_SSL_REDIRECT=0 CACHE_URL=$${CACHE_URL:-locmem://}
 DEV_ENV := DEBUG=$${DEBUG:-1}
 
 .PHONY: run test lint security-lint format migrations-check pytest install assets serve clean bench bench-smoke
@@ -25,6 +25,7 @@ install: $(VENV)/.installed
 ## make run: set everything up and serve the seed plan on http://127.0.0.1:$(PORT)
 run: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input
+	$(DEV_ENV) $(BIN)/python manage.py createcachetable
 	$(DEV_ENV) $(BIN)/python manage.py loaddata seed_plan seed_board seed_measures
 	$(DEV_ENV) $(BIN)/python manage.py load_demo
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

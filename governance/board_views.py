@@ -1,45 +1,104 @@
 """The Improvement Board's pages: the dashboard (a board member's home page)."""
 
+import calendar
 import datetime as dt
+import functools
+import hashlib
+import sys
+from pathlib import Path
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
+from measures import charts as measure_charts
+from measures import queries as measure_queries
 from measures.models import Measure
 from measures.queries import charts_for_measures, measure_statuses_for_plan
 from measures.status import impact_warning
 from plans.permissions import get_plan_for
+from plans.versioning import data_token
 
-from .dashboard import STATUS_KEYS, STATUS_LABELS, build_dashboard, default_period
+from . import dashboard as dashboard_module
+from . import rendering
+from .dashboard import STATUS_KEYS, STATUS_LABELS, Dashboard, build_dashboard, default_period
 from .filters import DashboardFilter
-from .flags import ALL_FLAGS
 from .models import Board, month_start, previous_period
+from .rendering import decorate_actions
 
 
-def _period_from(request: HttpRequest, plan) -> dt.date:
+def _period_param(request: HttpRequest) -> dt.date | None:
+    """The period asked for, or None for the default one."""
     value = request.GET.get("period", "")
     try:
         return month_start(dt.date.fromisoformat(value + "-01" if len(value) == 7 else value))
     except ValueError:
-        return default_period(plan)
+        return None
 
 
-@require_GET
-def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    plan = get_plan_for(request, slug)
-    period = _period_from(request, plan)
-    data = build_dashboard(plan, period)
-    action_filter = DashboardFilter(request.GET or None, actions=data.actions)
-    shown = action_filter.matches(data.actions)
-    # The last three years of months, newest first (no query needed to list them).
+# The dashboard charts at most this many measures off target (worst first); the rest are listed with links.
+DASHBOARD_CHART_LIMIT = 6
+MONTHS = list(calendar.month_name)  # English month names, as the dates elsewhere
+FRAGMENTS = [
+    "governance/includes/dashboard_controls.html",
+    "governance/includes/dashboard_summary.html",
+    "governance/includes/dashboard_filter.html",
+    "governance/includes/dashboard_rows.html",
+]
+EXCEPTION_SECTIONS = [
+    ("new_red", "New Reds", "Actions rated Red this period that were not Red last period."),
+    ("overdue", "Overdue", "Past their due month and not complete."),
+    ("no_update", "No update this period", "No update for this period yet."),
+    ("stale", "Stale", "No update for two periods or more."),
+    ("slipped", "Slipped deadlines", "Due dates moved later than the plan first said."),
+    ("changed", "Status changes", "Status different from last period, with the lead's reason."),
+]
+
+
+@functools.cache
+def _code_version() -> str:
+    """A digest of the code and templates that make the cached parts, so a deployment that changes
+    them never serves fragments made by the code before it."""
+    digest = hashlib.sha256()
+    for module in (sys.modules[__name__], rendering, dashboard_module, measure_queries, measure_charts):
+        digest.update(Path(module.__file__).read_bytes())
+    for name in (*FRAGMENTS, "includes/stacked_bar.svg", "measures/includes/chart_figure.html",
+                 "measures/includes/chart.svg", "measures/includes/chart_table.html",
+                 "measures/includes/status_tag.html"):  # fmt: skip
+        digest.update(Path(get_template(name).origin.name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _cache_keys(plan, period: dt.date | None) -> tuple[str, str]:
+    """Keyed by the plan's data version (any write changes it) and today (flags depend on the date):
+    the page's fragments, and the data they were made from."""
+    stem = f"{plan.pk}:{data_token(plan)}:{period:%Y-%m}" if period else f"{plan.pk}:{data_token(plan)}:default"
+    today = f"{timezone.localdate():%Y-%m-%d}"
+    version = _code_version()
+    return f"dashboard:{version}:{stem}:{today}", f"dashboard-data:{version}:{stem}:{today}"
+
+
+def _periods(period: dt.date) -> list[dt.date]:
+    """The last three years of months, newest first (no query needed to list them)."""
     periods, month = [], max(period, month_start(timezone.localdate()))
     while len(periods) < 36:
         periods.append(month)
         month = previous_period(month)
     if period not in periods:
         periods.append(period)
+    return periods
+
+
+def _compute(plan, period: dt.date) -> tuple[dict, Dashboard]:
+    """What the dashboard shows that is the same for every reader: its data and the fragments rendered
+    from it. Nothing here may depend on who is looking (no POST forms, tokens, names or buttons)."""
+    data = build_dashboard(plan, period)
+    decorate_actions(data.actions)
     board = Board.objects.filter(plan=plan).select_related("chair_role").first()
     # Delivery beside impact: each recommendation's measures, and charts of those off target.
     measures_by_rec = measure_statuses_for_plan(plan, period)
@@ -54,31 +113,92 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         }
         rec["impact_warning"] = impact_warning(open_statuses, [m["status"] for m in rec_measures])
     off_target = {m["id"]: m for ms in measures_by_rec.values() for m in ms if m["status"] in ("red", "amber")}
-    off_target_measures = list(Measure.objects.filter(pk__in=off_target).select_related("plan").order_by("code"))
-    charts = charts_for_measures(off_target_measures)
-    return render(
-        request,
-        "governance/dashboard.html",
-        {
-            "plan": plan,
-            "nav": "dashboard",
-            "board": board,
-            "data": data,
-            "period": period,
-            "periods": periods,
+    worst = sorted(off_target.values(), key=lambda m: (m["status"] != "red", m["code"]))
+    charted_ids = [m["id"] for m in worst[:DASHBOARD_CHART_LIMIT]]
+    charted = list(Measure.objects.filter(pk__in=charted_ids).select_related("plan"))
+    # The board's view of a measure: the thirteen months to this period (the same month a year ago and since);
+    # its page has the whole series.
+    year_before = dt.date(period.year - 1, period.month, 1)
+    charts = charts_for_measures(charted, since=year_before, until=period)
+    context = {
+        "plan": plan,
+        "board": board,
+        "data": data,
+        "period": period,
+        "periods": [(f"{p:%Y-%m}", f"{MONTHS[p.month]} {p.year}", p == period) for p in _periods(period)],
+        "filter": DashboardFilter(None, actions=data.actions),
+        "totals": [(key, STATUS_LABELS[key], data.totals[key]) for key in STATUS_KEYS],
+        "charted": [(off_target[pk], charts.get(pk)) for pk in charted_ids],
+        "uncharted": worst[DASHBOARD_CHART_LIMIT:],
+        "off_target_count": len(worst),
+        "exception_sections": [(key, title, hint, data.exceptions[key]) for key, title, hint in EXCEPTION_SECTIONS],
+        "rows": data.actions,
+    }
+    bundle = {
+        "period": period,
+        "previous": data.previous,
+        "board_name": board.name if board else "",
+        "action_count": len(data.actions),
+        "controls_html": render_to_string("governance/includes/dashboard_controls.html", context),
+        "summary_html": render_to_string("governance/includes/dashboard_summary.html", context),
+        "filter_html": render_to_string("governance/includes/dashboard_filter.html", context),
+        "rows_html": render_to_string("governance/includes/dashboard_rows.html", context),
+    }
+    return bundle, data
+
+
+def dashboard_bundle(plan, period: dt.date | None) -> tuple[dict, SimpleLazyObject]:
+    """The dashboard's shared part from the cache, made when the plan has changed since it was last made.
+
+    The data (the actions with their statuses) is kept under a key of its own and read only when the
+    reader filters the table: the unfiltered page needs the rendered fragments alone.
+    """
+    key, data_key = _cache_keys(plan, period)
+    bundle = cache.get(key)
+    if bundle is None:
+        bundle, data = _compute(plan, period or default_period(plan))
+        cache.set_many({key: bundle, data_key: data}, settings.DASHBOARD_CACHE_SECONDS)
+        return bundle, data
+
+    def load() -> Dashboard:
+        data = cache.get(data_key)
+        if data is None:  # evicted on its own: make it again
+            data = build_dashboard(plan, bundle["period"])
+            decorate_actions(data.actions)
+            cache.set(data_key, data, settings.DASHBOARD_CACHE_SECONDS)
+        return data
+
+    return bundle, SimpleLazyObject(load)
+
+
+@require_GET
+def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    plan = get_plan_for(request, slug)
+    bundle, data = dashboard_bundle(plan, _period_param(request))
+    period = bundle["period"]
+    filtered = any(request.GET.get(name) for name in DashboardFilter.base_filters)
+    context = {
+        "plan": plan,
+        "nav": "dashboard",
+        "bundle": bundle,
+        "data": data,
+        "period": period,
+        "filtered": filtered,
+        "crumbs": [(plan.title, plan.get_absolute_url()), ("Dashboard", None)],
+    }
+    if filtered:
+        action_filter = DashboardFilter(request.GET, actions=data.actions)
+        shown = action_filter.matches(data.actions)
+        context |= {
             "filter": action_filter,
             "shown": shown,
-            "totals": [(key, STATUS_LABELS[key], data.totals[key]) for key in STATUS_KEYS],
-            "off_target": [(off_target[m.pk], charts.get(m.pk)) for m in off_target_measures],
-            "flags": ALL_FLAGS,
-            "exception_sections": [
-                ("new_red", "New Reds", "Actions rated Red this period that were not Red last period."),
-                ("overdue", "Overdue", "Past their due month and not complete."),
-                ("no_update", "No update this period", "No update for this period yet."),
-                ("stale", "Stale", "No update for two periods or more."),
-                ("slipped", "Slipped deadlines", "Due dates moved later than the plan first said."),
-                ("changed", "Status changes", "Status different from last period, with the lead's reason."),
-            ],
-            "crumbs": [(plan.title, plan.get_absolute_url()), ("Dashboard", None)],
-        },
-    )
+            "shown_count": len(shown),
+            "rows_html": render_to_string("governance/includes/dashboard_rows.html", {"rows": shown}),
+        }
+    else:
+        context |= {
+            "shown": SimpleLazyObject(lambda: data.actions),  # read by tests only: the rows come made
+            "shown_count": bundle["action_count"],
+            "rows_html": bundle["rows_html"],
+        }
+    return render(request, "governance/dashboard.html", context)

@@ -117,6 +117,26 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+
+def cache_from_url(url: str) -> dict:
+    """CACHE_URL: "db" (the default: a table in the database), "redis://host:port/n", "locmem://" or "dummy://"."""
+    if url.startswith(("redis://", "rediss://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if url.startswith("locmem://"):
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if url.startswith("dummy://"):
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    if url in ("", "db"):
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tracker_cache"}
+    raise ImproperlyConfigured(f"CACHE_URL {url!r}: use db, redis://…, locmem:// or dummy://.")
+
+
+# Shared by every worker (the database or Redis), for computed page data keyed by each plan's
+# data version (plans/versioning.py), so it is never stale. `manage.py createcachetable` makes the table.
+CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "db"))}
+# How long a computed dashboard is kept (seconds); a write makes it unreachable sooner.
+DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", str(60 * 60 * 24)))
+
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username and address before any password is checked.
     "axes.backends.AxesStandaloneBackend",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.urls import reverse
 
 from plans.models import Plan
@@ -36,17 +37,25 @@ class ComparatorSeries:
     values: list = field(default_factory=list)
 
 
-def measure_series(measures: list[Measure]) -> tuple[dict[int, list], dict[int, list[ComparatorSeries]]]:
-    """Each measure's values (oldest first, with who entered them) and its comparator series. Two queries."""
+def measure_series(
+    measures: list[Measure], *, since: dt.date | None = None, until: dt.date | None = None
+) -> tuple[dict[int, list], dict[int, list[ComparatorSeries]]]:
+    """Each measure's values (oldest first, with who entered them) and its comparator series, for the
+    periods from `since` to `until` when given. Two queries."""
+    window = Q()
+    if since is not None:
+        window &= Q(period__gte=since)
+    if until is not None:
+        window &= Q(period__lte=until)
     ids = [m.pk for m in measures]
     by_id = {m.pk: m for m in measures}
     values: dict[int, list] = {pk: [] for pk in ids}
-    for item in MeasureValue.objects.filter(measure_id__in=ids).select_related("entered_by").order_by("period"):
+    for item in MeasureValue.objects.filter(window, measure_id__in=ids).select_related("entered_by").order_by("period"):
         item.measure = by_id[item.measure_id]
         values[item.measure_id].append(item)
     comparators: dict[int, dict[int, ComparatorSeries]] = {pk: {} for pk in ids}
     rows = (
-        ComparatorValue.objects.filter(comparator__measure_id__in=ids)
+        ComparatorValue.objects.filter(window, comparator__measure_id__in=ids)
         .select_related("comparator")
         .order_by("comparator__order", "comparator__name", "period", "period_kind")
     )
@@ -58,12 +67,15 @@ def measure_series(measures: list[Measure]) -> tuple[dict[int, list], dict[int, 
     return values, {pk: list(series.values()) for pk, series in comparators.items()}
 
 
-def charts_for_measures(measures: list[Measure]) -> dict[int, dict]:
-    """A chart dict (see `charts.measure_chart`) per measure id, in two queries whatever their number.
+def charts_for_measures(
+    measures: list[Measure], *, since: dt.date | None = None, until: dt.date | None = None
+) -> dict[int, dict]:
+    """A chart dict (see `charts.measure_chart`) per measure id, in two queries whatever their number,
+    of the periods from `since` to `until` when given.
 
     Each measure's `plan` should be loaded (select_related) or set: it names the main series.
     """
-    values, comparators = measure_series(measures)
+    values, comparators = measure_series(measures, since=since, until=until)
     return {m.pk: charts.measure_chart(m, values[m.pk], comparators[m.pk]) for m in measures}
 
 

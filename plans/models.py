@@ -5,6 +5,8 @@ General enough for any council's plan: references are free text and not unique f
 these fields lack is kept in `extra`.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Prefetch, Q
@@ -60,6 +62,26 @@ class Plan(models.Model):
 
     def clean(self):
         self.published = read_when(self.published_text, month_end=False).date
+
+
+def new_data_token() -> str:
+    return uuid.uuid4().hex
+
+
+class PlanDataVersion(models.Model):
+    """A token that changes whenever anything shown about the plan changes (`plans/versioning.py`).
+
+    Caches of a plan's computed pages are keyed by it, so a write makes them unreachable at once.
+    It is a row of its own, not a field of Plan, so that saving a Plan read earlier cannot put an
+    old token back. The token is random rather than a counter, so it never repeats after a restore,
+    a flush or a rolled-back transaction.
+    """
+
+    plan = models.OneToOneField(Plan, on_delete=models.CASCADE, primary_key=True, related_name="data_version")
+    token = models.CharField(max_length=32, default=new_data_token)
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}:{self.token}"
 
 
 class FindingManager(models.Manager):

@@ -45,8 +45,9 @@ def require(user, perm: str, obj, *, request=None) -> None:
 
 
 def get_plan_for(request, slug: str, perm: str = "plans.access_plan") -> Plan:
+    # The data version comes in the same query: cached pages are keyed by it.
     try:
-        plan = Plan.objects.get(slug=slug)
+        plan = Plan.objects.select_related("data_version").get(slug=slug)
     except Plan.DoesNotExist:
         audit.record(kind=audit.Kind.NOT_FOUND, request=request, object_type="plan", object_id=slug, path=request.path)
         raise Http404("Not found.") from None

@@ -31,6 +31,7 @@ from governance.models import (
 from governance.packs import build_pack_snapshot, canonical_json
 from measures.models import Comparator, ComparatorValue, Frequency, Measure, MeasureValue, Polarity, Unit
 from plans.models import Action, ActionLead, Membership, Plan, Recommendation, Role, RoleHolder, Statement
+from plans.versioning import bump_plan_version
 
 SLUG_PREFIX = "synthetic-"
 USER_PREFIX = "synthetic-"
@@ -236,6 +237,7 @@ class Generator:
         self.plan_updates(actions, leads, holder_of)
         self.plan_measures(plan, recs, roles, actions, managers[0])
         self.plan_board(plan, roles, managers[0])
+        bump_plan_version(plan.pk)  # bulk writes send no signals
 
     def plan_actions(self, plan, recs, roles):
         rng = self.rng

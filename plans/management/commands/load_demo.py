@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
 from plans.models import Action, Membership, Plan, RoleHolder
+from plans.versioning import bump_plan_version
 
 # Demo accounts, listed in the README. Never for a live service: refused when DEBUG is off.
 DEMO_PASSWORD = "demo-password-2019"
@@ -661,3 +662,4 @@ class Command(BaseCommand):
         Action.objects.filter(pk__in=groups["closed"]).update(
             state=Action.State.CLOSED, closed_by=manager, closed_at=closed_at, closure_authority=DEMO_CLOSURE, **bump
         )
+        bump_plan_version(seed.pk)  # bulk writes and QuerySet.update() send no signals
