@@ -90,14 +90,22 @@ def test_no_input_can_split_or_forge_a_log_line(client, db, caplog, django_captu
 def test_a_narrative_or_title_cannot_forge_a_line_either(seed_plan, lead, caplog, django_capture_on_commit_callbacks):
     caplog.set_level(logging.INFO, logger="tracker.audit")
     action = action_of(seed_plan, "3.6")
+    forged = FORGED.replace("\x00", "")  # forms refuse NUL, and PostgreSQL cannot store it in the evidence
     with django_capture_on_commit_callbacks(execute=True):
-        evidence = add_link(action, lead, title=FORGED)
-        governance_services.evidence_withdraw(evidence=evidence, by=lead, reason=FORGED, expected_version=1)
+        evidence = add_link(action, lead, title=forged)
+        governance_services.evidence_withdraw(evidence=evidence, by=lead, reason=forged, expected_version=1)
     lines = audit_lines(caplog)
     assert len(lines) == 2
     for line in lines:
         assert line.isascii() and line.isprintable()
-    assert json.loads(lines[1])["detail"]["reason"] == FORGED.replace("\x00", "\ufffd")
+    assert json.loads(lines[0])["object"] == forged
+    assert json.loads(lines[1])["detail"]["reason"] == forged
+
+
+def test_a_nul_character_never_stops_an_event_being_saved(db):
+    event = audit.record(kind=audit.Kind.SIGN_IN_FAILED, username="eve\x00", note={"why": "a\x00b"}, ip="not an ip")
+    event = AuditEvent.objects.get(pk=event.pk)
+    assert (event.username, event.detail, event.ip) == ("eve\ufffd", {"note": {"why": "a\ufffdb"}}, None)
 
 
 def test_no_log_line_is_written_for_a_change_that_is_rolled_back(
