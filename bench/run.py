@@ -12,6 +12,7 @@ Every request goes to 127.0.0.1 only; gunicorn is stopped at the end whatever ha
 """
 
 import argparse
+import contextlib
 import datetime as dt
 import http.client
 import json
@@ -38,7 +39,8 @@ SEED = 2019
 HTML_PAGES = ["dashboard", "dashboard_cached", "action_list", "action_page", "my_actions", "measure_page", "pack"]
 RATIO_FLOORS = {
     "dashboard": 0.10,
-    # The same URL as the dashboard until the dashboard is cached (a later step).
+    # The same URL: `dashboard` is served by workers whose cache is switched off (CACHE_URL=dummy://),
+    # `dashboard_cached` by workers with the shared cache, after a first request has filled it.
     "dashboard_cached": 0.35,
     "action_list": 0.10,
     "action_page": 0.10,
@@ -57,9 +59,23 @@ def configure(scale: str, static_root: str) -> None:
     os.environ["BENCH_STATIC_ROOT"] = static_root
     os.environ.pop("SECURE_SSL_REDIRECT", None)  # on, as in production: requests say they came over TLS
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{Path(tempfile.gettempdir()) / f'tracker-bench-{scale}.sqlite3'}")
+    # The shared cache all workers use: Redis when one answers on this machine, else the database.
+    os.environ.setdefault("CACHE_URL", REDIS_URL if redis_answers() else "db")
     if scale == "smoke":
         # Hashed names without WhiteNoise's compression: collectstatic in 2 s instead of about 25.
         os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+
+
+REDIS_URL = "redis://127.0.0.1:6379/7"
+
+
+def redis_answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
 
 
 def ensure_wrk() -> str:
@@ -246,6 +262,31 @@ def timed_script(module: str, pattern: str) -> float:
     return float(re.search(pattern, output).group(1))
 
 
+@contextlib.contextmanager
+def gunicorn(static_root: str, **env: str):
+    """gunicorn with 2 × cores + 1 sync workers on a free port, stopped whatever happens."""
+    workers = 2 * (os.cpu_count() or 1) + 1
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603
+        [str(BIN / "gunicorn"), "improvement_tracker.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"],
+        cwd=BASE_DIR,
+        env=os.environ | env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_until_up(port, server)
+        yield port, server.pid
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
 def measure_pages(wrk: str, port: int, pages: dict, cookie: str, smoke: bool) -> dict[str, dict]:
     seconds = 2 if smoke else int(os.environ.get("BENCH_SECONDS", "5"))
     plan = [(1, 1)] if smoke else [(1, 3), (10, 3)]
@@ -295,6 +336,32 @@ def floors(report: dict) -> dict[str, dict]:
     return found
 
 
+def cross_scale_floors(report: dict) -> dict[str, dict]:
+    """At the large scale, against the newest small-scale results: the same query count on every page,
+    and p95 at 10 connections no more than 1.2 times the small scale's."""
+    if report["scale"]["name"] != "large":
+        return {}
+    small_files = sorted((BASE_DIR / "bench" / "results").glob("*-small.json"))
+    if not small_files:
+        print("  no small-scale results to compare with: run BENCH_SCALE=small make bench first")
+        return {}
+    small = json.loads(small_files[-1].read_text())
+    print(f"  compared with {small_files[-1].name}")
+    found = {}
+    for key, page in report["pages"].items():
+        before = small["pages"].get(key)
+        if before is None:
+            continue
+        found[f"{key}_queries_same_as_small"] = {
+            "value": page["queries"],
+            "limit": before["queries"],
+            "pass": page["queries"] == before["queries"],
+        }
+        ratio = page["connections"]["10"]["p95_ms"] / max(before["connections"]["10"]["p95_ms"], 0.001)
+        found[f"{key}_p95_c10_large_over_small"] = {"value": round(ratio, 3), "limit": 1.2, "pass": ratio <= 1.2}
+    return found
+
+
 def print_table(report: dict) -> None:
     connections = sorted({c for page in report["pages"].values() for c in page["connections"]}, key=int)
     head = f"{'page':18} {'queries':>7}" + "".join(
@@ -336,30 +403,33 @@ def main() -> int:
     generated = prepare_data(sizes)
     print("  data: reused" if generated is None else f"  data: generated in {generated:.1f} s")
     call_command("collectstatic", interactive=False, verbosity=0)
+    from django.conf import settings
+    from django.core.cache import cache
+
+    call_command("createcachetable", verbosity=0)
+    cache.clear()  # the dashboard's first request below builds it: its query count is the uncached one
     user, session_key, pages = bench_user_and_pages()
     queries = query_counts(user, pages)
     connections.close_all()
-    cookie = f"sessionid={session_key}"
-    workers = 2 * (os.cpu_count() or 1) + 1
-    port = free_port()
-    server = subprocess.Popen(  # noqa: S603
-        [str(BIN / "gunicorn"), "improvement_tracker.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"],
-        cwd=BASE_DIR,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    cookie = f"{settings.SESSION_COOKIE_NAME}={session_key}"
+    # Every page but the uncached dashboard from workers sharing the cache; then the dashboard from
+    # workers whose cache is switched off, so that each of its requests builds it from the database.
     try:
-        wait_until_up(port, server)
-        results = measure_pages(wrk, port, pages, cookie, smoke)
-        peak_rss = worker_peak_rss_mb(server.pid)
+        shared = {key: path for key, path in pages.items() if key != "dashboard"}
+        with gunicorn(static_root) as (port, master):
+            results = measure_pages(wrk, port, shared, cookie, smoke)
+            peak_rss = worker_peak_rss_mb(master)
+        with gunicorn(static_root, CACHE_URL="dummy://") as (port, master):
+            uncached = measure_pages(
+                wrk, port, {"healthz": pages["healthz"], "dashboard": pages["dashboard"]}, cookie, smoke
+            )
+            peak_rss = max(peak_rss, worker_peak_rss_mb(master))
+        # Ratios from the healthz of the same server run.
+        results = {"healthz": results["healthz"], "dashboard": uncached["dashboard"]} | {
+            key: value for key, value in results.items() if key != "healthz"
+        }
+        results = {key: results[key] for key in pages}
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
         shutil.rmtree(static_root, ignore_errors=True)
     timings: dict[str, float | None] = {"import_500": None, "pdf_seed": None}
     if not smoke:
@@ -368,7 +438,11 @@ def main() -> int:
     if generated is not None:
         timings["generate_synthetic_data"] = round(generated, 1)
     report = {
-        "machine": {"cores": os.cpu_count() or 1, "database": connection.vendor},
+        "machine": {
+            "cores": os.cpu_count() or 1,
+            "database": connection.vendor,
+            "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
+        },
         "scale": {"name": scale, **sizes},
         "pages": {key: {"queries": queries[key], "connections": results[key]} for key in pages},
         "timings": timings,
@@ -376,7 +450,7 @@ def main() -> int:
         "floors": {},
     }
     if not smoke:
-        report["floors"] = floors(report)
+        report["floors"] = floors(report) | cross_scale_floors(report)
     out = BASE_DIR / "bench" / "results" / f"{dt.date.today():%Y-%m-%d}-{scale}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
