@@ -89,6 +89,9 @@ def http_live_server(live_server, _live_server_middleware_reset, settings):
     """live_server with the production cookie and redirect settings relaxed for plain http."""
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+    # A browser refuses a __Host- cookie that is not Secure: plain names over plain http.
+    settings.SESSION_COOKIE_NAME = "sessionid"
+    settings.CSRF_COOKIE_NAME = "csrftoken"
     settings.SECURE_SSL_REDIRECT = False
     settings.SECURE_HSTS_SECONDS = 0
     _reload_live_server_middleware(live_server)
@@ -154,7 +157,10 @@ def browser_page(browser_context):
 
 @pytest.fixture
 def login_as(client, browser_context, http_live_server) -> Callable:
-    """login_as(user): sign the browser context in without the login form (force_login + cookie)."""
+    """login_as(user): sign the browser context in without the login form (force_login + cookie).
+
+    A plan manager's or superuser's session has passed two-factor sign-in already (tests/conftest.py's
+    force_login gives them a confirmed authenticator app and django-otp's session key)."""
     from django.conf import settings
 
     def login(user) -> None:

@@ -117,6 +117,13 @@ def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(
     expect(page).to_have_url(re.compile(r"#main-content$"))
     check_page(page, "main-content-focused")
 
+    # Two-factor sign-in, from the footer: a lead may set up an authenticator app (the QR code is inline SVG).
+    page.get_by_role("contentinfo").get_by_role("link", name="Two-factor sign-in").click()
+    page.get_by_role("link", name="Set up an authenticator app").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set up your authenticator app")
+    expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
+    check_page(page, "two-factor-set-up")
+
 
 def test_import_page_passes_axe(browser_page, check_page, login_as, admin_user):
     page = browser_page
