@@ -30,6 +30,16 @@ run: install
 	$(DEV_ENV) $(BIN)/python manage.py load_demo
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+## make serve: production mode (DEBUG off) from the environment (.env.example): collectstatic, migrate,
+## gunicorn with 2 × cores + 1 workers on $(PORT) (BIND=0.0.0.0 by default). Needs SECRET_KEY and ALLOWED_HOSTS.
+serve: install
+	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY (and ALLOWED_HOSTS); see .env.example" >&2; exit 1; }
+	DEBUG=0 $(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	DEBUG=0 $(BIN)/python manage.py migrate --no-input
+	DEBUG=0 $(BIN)/python manage.py createcachetable
+	DEBUG=0 exec $(BIN)/gunicorn improvement_tracker.wsgi --workers $$(( 2 * $$(nproc) + 1 )) \
+		--bind $${BIND:-0.0.0.0}:$(PORT) --access-logfile -
+
 ## make test: lint, bandit, check migrations, run the whole suite
 test: install lint security-lint migrations-check pytest
 
