@@ -17,7 +17,6 @@ from io import BytesIO
 from axes.signals import user_locked_out
 from django import forms
 from django.contrib.auth.signals import user_logged_in
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
@@ -37,9 +36,10 @@ AFTER_CODES = "two_factor_next"
 RECOVERY_CODE_COUNT = 10
 
 
-class TwoFactorRequired(PermissionDenied):
+class TwoFactorRequired(Exception):  # noqa: N818 (a condition, not an error)
     """Raised where a plan's access is read, for a plan manager whose session is not verified; the
-    middleware turns it into a redirect to the two-factor page (without it, it is a plain 403)."""
+    middleware (the only thing that marks a session unverified) turns it into a redirect to the two-factor
+    page. Not a PermissionDenied: Django's has_perm would swallow that as a plain "no"."""
 
 
 def needs_two_factor(user) -> bool:
