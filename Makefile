@@ -7,7 +7,7 @@ PORT ?= 8000
 # Tests run with production-like settings (DEBUG off) and a throwaway key.
 TEST_ENV := SECRET_KEY=test-only-secret-key DEBUG=0 \
 	STATICFILES_BACKEND=django.contrib.staticfiles.storage.StaticFilesStorage \
-	DJANGO_ALLOW_ASYNC_UNSAFE=true SECURE_SSL_REDIRECT=0 CACHE_URL=$${CACHE_URL:-locmem://}
+	DJANGO_ALLOW_ASYNC_UNSAFE=true SECURE_SSL_REDIRECT=0 CACHE_URL=$${CACHE_URL:-locmem://} ZEAL=1
 DEV_ENV := DEBUG=$${DEBUG:-1}
 
 .PHONY: run test lint security-lint format migrations-check pytest install assets serve clean bench bench-smoke

@@ -87,6 +87,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# N+1 queries fail the tests (django-zeal; `make test` sets ZEAL=1). Never in production: it costs time.
+if env_bool("ZEAL"):
+    INSTALLED_APPS.append("zeal")
+    MIDDLEWARE.append("zeal.middleware.zeal_middleware")
+
 ROOT_URLCONF = "improvement_tracker.urls"
 WSGI_APPLICATION = "improvement_tracker.wsgi.application"
 
