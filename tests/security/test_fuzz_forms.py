@@ -20,7 +20,7 @@ NASTY = [
     "\x1b[31m\r\n\t\x7f",
     "\u202e\u200b\ufeff",
     "💥" * 50,
-    "x" * 20_000,
+    "x" * 5_000,
     "31/02/2019",
     "00/00/0000",
     "2019-13",
@@ -111,9 +111,7 @@ def test_every_form_is_fuzzed():
         assert case.view in MATRIX
 
 
-@pytest.mark.parametrize(
-    "name", ["plans:action_list", "governance:dashboard", "governance:dashboard_download", "plans:audit_log"]
-)
+@pytest.mark.parametrize("name", ["plans:action_list", "governance:dashboard", "plans:audit_log"])
 def test_no_page_answers_a_500_whatever_its_query(client, db, world, name):
     people, objects = world
     if name not in MATRIX:
