@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -218,13 +218,15 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def board_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     plan = get_plan_for(request, slug)
-    return _render_board(request, plan, get_object_or_404(Board.objects.select_related("chair_role"), plan=plan, pk=pk))
+    return _render_board(
+        request, plan, get_in_plan_or_404(request, plan, Board.objects.select_related("chair_role"), plan=plan, pk=pk)
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def meeting_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     plan = get_plan_for(request, slug, "plans.manage_plan")
-    board_obj = get_object_or_404(Board.objects.select_related("chair_role"), plan=plan, pk=pk)
+    board_obj = get_in_plan_or_404(request, plan, Board.objects.select_related("chair_role"), plan=plan, pk=pk)
     board_obj.plan = plan
     form = MeetingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -251,7 +253,7 @@ def meeting_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 def _get_meeting(request: HttpRequest, slug: str, pk: int, perm: str = "plans.access_plan") -> Meeting:
     plan = get_plan_for(request, slug, perm)
-    meeting = get_object_or_404(Meeting.objects.select_related("board"), board__plan=plan, pk=pk)
+    meeting = get_in_plan_or_404(request, plan, Meeting.objects.select_related("board"), board__plan=plan, pk=pk)
     meeting.board.plan = plan
     return meeting
 
@@ -350,7 +352,9 @@ def decision_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def decision_set_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     plan = get_plan_for(request, slug, "plans.manage_plan")
-    decision = get_object_or_404(Decision.objects.select_related("meeting__board"), meeting__board__plan=plan, pk=pk)
+    decision = get_in_plan_or_404(
+        request, plan, Decision.objects.select_related("meeting__board"), meeting__board__plan=plan, pk=pk
+    )
     decision.meeting.board.plan = plan
     form = DecisionStatusForm(request.POST)
     if form.is_valid():
@@ -541,7 +545,7 @@ def feed_tokens(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def feed_token_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     plan = get_plan_for(request, slug, "plans.manage_plan")
-    token = get_object_or_404(FeedToken, plan=plan, pk=pk)
+    token = get_in_plan_or_404(request, plan, FeedToken, plan=plan, pk=pk)
     meetings.feed_token_revoke(token=token, by=request.user)
     messages.success(request, f"Token “{token.name}” ({token.prefix}…) revoked: it no longer opens the feed.")
     return redirect("governance:feed_tokens", slug=plan.slug)
@@ -699,7 +703,9 @@ def _feed_pack(request: HttpRequest, slug: str, pk: int) -> tuple[Plan | None, B
     plan, refusal = _feed_plan(request, slug)
     if refusal:
         return None, None, refusal
-    pack = get_object_or_404(BoardPack.objects.select_related("meeting__board"), meeting__board__plan=plan, pk=pk)
+    pack = get_in_plan_or_404(
+        request, plan, BoardPack.objects.select_related("meeting__board"), meeting__board__plan=plan, pk=pk
+    )
     return plan, pack, None
 
 

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from plans.models import Plan
-from plans.permissions import get_plan_for
+from plans.permissions import get_in_plan_or_404, get_plan_for
 
 from .dashboard import default_period
 from .exports import CONTENT_TYPES, EXPORT_FORMATS, live_snapshot, present, render_export, snapshot_title
@@ -58,7 +58,7 @@ def _download(content: bytes, fmt: str, filename: str) -> HttpResponse:
 def board_packs(request: HttpRequest, slug: str, board_pk: int) -> HttpResponse:
     """Every meeting of a board with its papers, newest first."""
     plan = get_plan_for(request, slug)
-    board = get_object_or_404(Board, pk=board_pk, plan=plan)
+    board = get_in_plan_or_404(request, plan, Board, pk=board_pk, plan=plan)
     meetings = Meeting.objects.filter(board=board).prefetch_related(_packs_prefetch()).order_by("-date")
     return render(
         request,
@@ -82,7 +82,9 @@ def board_packs(request: HttpRequest, slug: str, board_pk: int) -> HttpResponse:
 def meeting_packs(request: HttpRequest, slug: str, meeting_pk: int) -> HttpResponse:
     """The papers of one meeting: every version, the latest first."""
     plan = get_plan_for(request, slug)
-    meeting = get_object_or_404(Meeting.objects.select_related("board"), pk=meeting_pk, board__plan=plan)
+    meeting = get_in_plan_or_404(
+        request, plan, Meeting.objects.select_related("board"), pk=meeting_pk, board__plan=plan
+    )
     meetings = Meeting.objects.filter(pk=meeting.pk).select_related("board").prefetch_related(_packs_prefetch())
     return render(
         request,
@@ -177,7 +179,9 @@ class IssuePapersForm(forms.Form):
 def pack_issue(request: HttpRequest, slug: str, meeting_pk: int) -> HttpResponse:
     """Issue the papers for a meeting (freeze its pack and lock its period), or correct them."""
     plan = get_plan_for(request, slug, "plans.manage_plan")
-    meeting = get_object_or_404(Meeting.objects.select_related("board__plan"), pk=meeting_pk, board__plan=plan)
+    meeting = get_in_plan_or_404(
+        request, plan, Meeting.objects.select_related("board__plan"), pk=meeting_pk, board__plan=plan
+    )
     latest = meeting.packs.only(*PACK_LIST_FIELDS).select_related("frozen_by").order_by("-version").first()
     form = IssuePapersForm(request.POST if request.method == "POST" else None, correction=latest is not None)
     if request.method == "POST" and form.is_valid():
