@@ -349,11 +349,11 @@ def _audit_membership(membership: Membership, *, by, old: str, new: str, object_
     )
 
 
-def _audit_holder(holder: RoleHolder, *, by, old: str, new: str, **detail) -> None:
+def _audit_holder(holder: RoleHolder, *, by, old: str, new: str, plan: Plan | None = None, **detail) -> None:
     audit.record(
         kind=audit.Kind.ROLE_CHANGE,
         user=by,
-        plan=holder.role.plan,
+        plan=plan or holder.role.plan,
         obj=holder,
         object_repr=str(holder.role),
         old=old,
@@ -549,7 +549,15 @@ def invitation_accept(*, invitation: Invitation, password: str | None = None) ->
             holder.full_clean()
             _stamp_history(holder, by, "Invitation accepted")
             holder.save()
-            _audit_holder(holder, by=user, old="", new=_name(user), reason="Invitation accepted", invited_by=by)
+            _audit_holder(
+                holder,
+                by=user,
+                old="",
+                new=_name(user),
+                plan=invitation.plan,
+                reason="Invitation accepted",
+                invited_by=by,
+            )
 
     invitation.accepted_at = now
     invitation.accepted_by = user

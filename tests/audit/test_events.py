@@ -277,13 +277,14 @@ def test_membership_and_role_changes_are_recorded(manager_client, seed_plan, pla
 
 def test_an_invitation_and_its_acceptance_are_recorded(seed_plan, plan_manager, mailoutbox):
     role = Role.objects.get(plan=seed_plan, title=LEAD_ROLE)
+    other_role = Role.objects.get(plan=seed_plan, title="Director of Public Health")
     plan_services.invitation_create(
         plan=seed_plan,
         email="new.person@example.org",
         first_name="New",
         last_name="Person",
         kind=Membership.Kind.BOARD_MEMBER,
-        roles=[role],
+        roles=[role, other_role],
         by=plan_manager,
         site_url="http://testserver/",
     )
@@ -298,8 +299,8 @@ def test_an_invitation_and_its_acceptance_are_recorded(seed_plan, plan_manager, 
     )
     assert (joined.user, joined.object_repr, joined.old, joined.new) == (user, "New Person", "", "Board member")
     assert joined.detail["invited_by"] == "mina"
-    holding = only("role_change")
-    assert (holding.user, holding.new, holding.plan_id) == (user, "New Person", seed_plan.pk)
+    holdings = {(e.user, e.object_repr, e.new, e.plan_id) for e in events("role_change")}
+    assert holdings == {(user, str(r), "New Person", seed_plan.pk) for r in (role, other_role)}
 
 
 def test_the_importer_becoming_plan_manager_is_recorded(outsider):
