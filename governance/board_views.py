@@ -26,9 +26,9 @@ from plans.versioning import data_token
 
 from . import dashboard as dashboard_module
 from . import rendering
-from .dashboard import STATUS_KEYS, STATUS_LABELS, Dashboard, build_dashboard, default_period
+from .dashboard import STATUS_KEYS, STATUS_LABELS, Dashboard, build_dashboard, period_without_meetings
 from .filters import DashboardFilter
-from .models import Board, month_start, previous_period
+from .models import Board, Meeting, month_start, previous_period
 from .rendering import decorate_actions
 
 
@@ -94,14 +94,19 @@ def _periods(period: dt.date) -> list[dt.date]:
     return periods
 
 
-def _compute(plan, period: dt.date) -> tuple[dict, Dashboard]:
+_UNKNOWN = object()
+
+
+def _compute(plan, period: dt.date, board=_UNKNOWN) -> tuple[dict, Dashboard]:
     """What the dashboard shows that is the same for every reader: its data and the fragments rendered
     from it. Nothing here may depend on who is looking (no POST forms, tokens, names or buttons)."""
     data = build_dashboard(plan, period)
     decorate_actions(data.actions)
-    board = Board.objects.filter(plan=plan).select_related("chair_role").first()
+    if board is _UNKNOWN:
+        board = Board.objects.filter(plan=plan).select_related("chair_role").first()
     # Delivery beside impact: each recommendation's measures, and charts of those off target.
-    measures_by_rec = measure_statuses_for_plan(plan, period)
+    loaded: dict[int, Measure] = {}
+    measures_by_rec = measure_statuses_for_plan(plan, period, loaded=loaded)
     for rec in data.recommendations:
         rec_measures = measures_by_rec.get(rec["recommendation"].pk, [])
         open_statuses = [
@@ -115,7 +120,7 @@ def _compute(plan, period: dt.date) -> tuple[dict, Dashboard]:
     off_target = {m["id"]: m for ms in measures_by_rec.values() for m in ms if m["status"] in ("red", "amber")}
     worst = sorted(off_target.values(), key=lambda m: (m["status"] != "red", m["code"]))
     charted_ids = [m["id"] for m in worst[:DASHBOARD_CHART_LIMIT]]
-    charted = list(Measure.objects.filter(pk__in=charted_ids).select_related("plan"))
+    charted = [loaded[pk] for pk in charted_ids]
     # The board's view of a measure: the thirteen months to this period (the same month a year ago and since);
     # its page has the whole series.
     year_before = dt.date(period.year - 1, period.month, 1)
@@ -156,7 +161,17 @@ def dashboard_bundle(plan, period: dt.date | None) -> tuple[dict, SimpleLazyObje
     key, data_key = _cache_keys(plan, period)
     bundle = cache.get(key)
     if bundle is None:
-        bundle, data = _compute(plan, period or default_period(plan))
+        if period is None:
+            # The latest meeting gives the period and the board in one query.
+            meeting = (
+                Meeting.objects.filter(board__plan=plan).select_related("board__chair_role").order_by("-date").first()
+            )
+            if meeting is not None:
+                bundle, data = _compute(plan, meeting.period, board=meeting.board)
+            else:
+                bundle, data = _compute(plan, period_without_meetings(plan), board=None)
+        else:
+            bundle, data = _compute(plan, period)
         cache.set_many({key: bundle, data_key: data}, settings.DASHBOARD_CACHE_SECONDS)
         return bundle, data
 

@@ -45,6 +45,11 @@ def default_period(plan: Plan) -> dt.date:
     meeting = Meeting.objects.filter(board__plan=plan).order_by("-date").values_list("period", flat=True).first()
     if meeting:
         return meeting
+    return period_without_meetings(plan)
+
+
+def period_without_meetings(plan: Plan) -> dt.date:
+    """The latest period with updates, else this month."""
     latest = ActionUpdate.objects.filter(action__plan=plan).order_by("-period").values_list("period", flat=True).first()
     return latest or month_start(timezone.localdate())
 
@@ -117,6 +122,8 @@ def build_dashboard(plan: Plan, period: dt.date, *, actions_queryset=None) -> Da
         .select_related("action", "raised_by")
         .order_by("raised_at")
     )
+    for challenge in challenges:
+        challenge.action.plan = plan  # its link needs the plan's slug
     decisions_overdue = list(
         Decision.objects.filter(meeting__board__plan=plan, status=Decision.Status.OPEN, due__lt=timezone.localdate())
         .select_related("owner_role", "meeting")

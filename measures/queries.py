@@ -134,16 +134,22 @@ def recommendation_links(plan: Plan) -> dict[int, set[int]]:
     return links
 
 
-def measure_statuses_for_plan(plan: Plan, as_of_period: dt.date | None = None) -> dict[int, list[dict]]:
+def measure_statuses_for_plan(
+    plan: Plan, as_of_period: dt.date | None = None, *, loaded: dict[int, Measure] | None = None
+) -> dict[int, list[dict]]:
     """Per recommendation id, its measures (by code) with their latest figure and status up to `as_of_period`.
 
     Each measure is a dict from `measure_summary`: "status" is "green", "amber", "red" or None (no
     target, or no value yet), with "status_label" the word to show beside its colour. Two queries.
+    `loaded`, when given, receives the Measure objects by id (to chart some without a query more).
     """
     measures = Measure.objects.for_plan(plan).with_latest(as_of_period).order_by("code")
     links = recommendation_links(plan)
     by_recommendation: dict[int, list[dict]] = {}
     for measure in measures:
+        measure.plan = plan
+        if loaded is not None:
+            loaded[measure.pk] = measure
         summary = measure_summary(measure, plan_slug=plan.slug)
         for recommendation_id in sorted(links.get(measure.pk, ())):
             by_recommendation.setdefault(recommendation_id, []).append(summary)
