@@ -137,7 +137,7 @@ def test_restoring_into_an_empty_database_gives_the_same_plan_files_and_history(
 def test_a_restore_into_a_database_with_data_is_refused(seed_plan, media_root, tmp_path):
     archive = tmp_path / "backup.zip"
     call_command("backup", output=str(archive), stdout=io.StringIO())
-    with pytest.raises(CommandError, match=r"already holds data \(1 plans, 0 users"):
+    with pytest.raises(CommandError, match=r"already holds data \(\d+ plans, \d+ users"):
         call_command("restore", str(archive))
 
 
