@@ -114,7 +114,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             "plan_manager": UserFactory(username="m-manager"),
             "superuser": UserFactory(username="m-admin", is_staff=True, is_superuser=True),
         }
-        Membership.objects.create(user=people["outsider"], plan=PlanFactory(), kind="plan_manager")
+        outsiders_plan = PlanFactory()
+        Membership.objects.create(user=people["outsider"], plan=outsiders_plan, kind="plan_manager")
         membership = Membership.objects.create(user=people["board_member"], plan=plan, kind="board_member")
         Membership.objects.create(user=people["plan_manager"], plan=plan, kind="plan_manager")
         holder = RoleHolder.objects.create(user=people["lead"], role=plan.roles.get(title=LEAD_ROLE))
@@ -197,5 +198,6 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         BoardPack.objects.filter(meeting__board__plan=plan).delete()
         token.delete()
         plan.delete()
+        outsiders_plan.delete()  # committed data must not outlive the package: other tests count plans
         for user in people.values():
             user.delete()
