@@ -91,6 +91,9 @@ MIDDLEWARE = [
 if env_bool("ZEAL"):
     INSTALLED_APPS.append("zeal")
     MIDDLEWARE.append("zeal.middleware.zeal_middleware")
+    # Django's own content types are fetched once per process and cached; the admin's first look-ups
+    # of them are not an N+1 of ours.
+    ZEAL_ALLOWLIST = [{"model": "contenttypes.ContentType", "field": "*"}]
 
 ROOT_URLCONF = "improvement_tracker.urls"
 WSGI_APPLICATION = "improvement_tracker.wsgi.application"

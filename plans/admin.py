@@ -71,6 +71,10 @@ class ActionLeadInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["role"]
 
+    def get_queryset(self, request):
+        # Each row's label names its action and role.
+        return super().get_queryset(request).select_related("action", "role")
+
 
 @admin.register(Action)
 class ActionAdmin(SimpleHistoryAdmin):
