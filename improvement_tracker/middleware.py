@@ -10,6 +10,7 @@ from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.middleware import get_user
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.functional import SimpleLazyObject
 from django_otp import DEVICE_ID_SESSION_KEY
 
@@ -47,7 +48,7 @@ class NoStoreForSignedInMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if _signed_in(request):
-            response["Cache-Control"] = "no-store"
+            patch_cache_control(response, no_store=True)  # keeps what a view set, e.g. "private"
         return response
 
 

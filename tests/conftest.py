@@ -79,22 +79,30 @@ def admin_user(db):
     return UserFactory(username="ada", is_staff=True, is_superuser=True)
 
 
+# Marks the session of a test user who needs no second factor as verified all the same, so that a test
+# which makes them a plan manager mid-session (e.g. to import over a plan) is not sent to give a code.
+NO_DEVICE_NEEDED = "tests: no device needed"
+
+
 def pass_two_factor(client, user):
-    """Give a signed-in test client's session a passed two-factor sign-in (a confirmed authenticator
-    app and django-otp's session key), as a plan manager or superuser has after giving their code.
-    Only sessions that need it (decided at sign-in) are touched."""
+    """Give a signed-in test client's session a passed two-factor sign-in (django-otp's session key),
+    as a plan manager or superuser has after giving their code: those who need it (decided at sign-in)
+    get a confirmed authenticator app too; others get the key alone, and keep no device."""
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from plans.twofactor import NEEDS_TWO_FACTOR
 
     session = client.session
-    if not session.get(NEEDS_TWO_FACTOR) or DEVICE_ID_SESSION_KEY in session:
+    if DEVICE_ID_SESSION_KEY in session:
         return client
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-        user=user, name="Test authenticator", confirmed=True
-    )
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    if session.get(NEEDS_TWO_FACTOR):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="Test authenticator", confirmed=True
+        )
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    else:
+        session[DEVICE_ID_SESSION_KEY] = NO_DEVICE_NEEDED
     session.save()
     return client
 
@@ -102,6 +110,15 @@ def pass_two_factor(client, user):
 def _client_for(client, user):
     client.force_login(user)
     return pass_two_factor(client, user)
+
+
+@pytest.fixture(autouse=True)
+def _sessions_outlast_time_travel(settings):
+    """Tests that travel days ahead (time-machine) with one session would be signed out by the idle and
+    absolute session limits; those limits have tests of their own (tests/security/test_signin.py, which
+    puts the production values back with the `session_limits` fixture)."""
+    far = 60 * 60 * 24 * 365 * 10
+    settings.SESSION_IDLE_SECONDS = settings.SESSION_MAX_SECONDS = settings.SESSION_COOKIE_AGE = far
 
 
 @pytest.fixture(autouse=True)

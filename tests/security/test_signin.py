@@ -117,7 +117,18 @@ def test_a_long_passphrase_needs_no_digits_capitals_or_symbols(db, password):
 # --- Session timeouts ------------------------------------------------------------------------------
 
 
-def test_thirty_minutes_idle_signs_out_with_a_message(client, lead):
+@pytest.fixture
+def session_limits(settings):
+    """The production limits (tests/conftest.py lifts them for tests that travel in time)."""
+    from improvement_tracker import settings as production
+
+    assert production.SESSION_IDLE_SECONDS == 30 * 60
+    assert production.SESSION_MAX_SECONDS == production.SESSION_COOKIE_AGE == 10 * 60 * 60
+    settings.SESSION_IDLE_SECONDS = production.SESSION_IDLE_SECONDS
+    settings.SESSION_MAX_SECONDS = settings.SESSION_COOKIE_AGE = production.SESSION_MAX_SECONDS
+
+
+def test_thirty_minutes_idle_signs_out_with_a_message(client, lead, session_limits):
     with time_machine.travel(START, tick=False) as traveller:
         client.force_login(lead)
         url = reverse("governance:my_actions")
@@ -134,7 +145,7 @@ def test_thirty_minutes_idle_signs_out_with_a_message(client, lead):
     assert not login.wsgi_request.user.is_authenticated
 
 
-def test_ten_hours_after_sign_in_signs_out_however_active(client, lead):
+def test_ten_hours_after_sign_in_signs_out_however_active(client, lead, session_limits):
     url = reverse("two_factor")
     with time_machine.travel(START, tick=False) as traveller:
         client.force_login(lead)
@@ -147,7 +158,7 @@ def test_ten_hours_after_sign_in_signs_out_however_active(client, lead):
     assert "signed in more than 10 hours ago" in client.get(response.url).content.decode()
 
 
-def test_an_ordinary_page_writes_the_session_at_most_once_a_minute(client, lead):
+def test_an_ordinary_page_writes_the_session_at_most_once_a_minute(client, lead, session_limits):
     url = reverse("two_factor")
 
     def session_writes() -> int:
