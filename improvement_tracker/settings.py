@@ -295,5 +295,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # The audit trail: one JSON line an event (audit/services.py); ship it with the other logs.
         "tracker.audit": {"level": "INFO"},
+        # axes notes every sign-in at INFO; the audit log has them, and lockouts come at WARNING.
+        "axes": {"level": os.environ.get("AXES_LOG_LEVEL", "WARNING")},
     },
 }
