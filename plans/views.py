@@ -83,7 +83,7 @@ def action_list(request: HttpRequest, slug: str) -> HttpResponse:
     action_filter = ActionFilter(request.GET or None, queryset=queryset, plan=plan)
     table = ActionTable(action_filter.qs)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
-    table.action_rows = table.cells_for([row.record for row in table.page.object_list])
+    table.action_rows = table.cells_for(list(table.page.object_list.data))
     return render(
         request,
         "plans/action_list.html",
