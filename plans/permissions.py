@@ -1,5 +1,8 @@
 """Permission checks for views: 404 for anyone outside the plan, 403 for what their part forbids."""
 
+import threading
+from collections import OrderedDict
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
@@ -7,6 +10,7 @@ from django.http import Http404
 import audit
 
 from .models import Plan
+from .versioning import data_token
 
 
 def _plan_of(obj) -> Plan | None:
@@ -51,8 +55,58 @@ def get_plan_for(request, slug: str, perm: str = "plans.access_plan") -> Plan:
     except Plan.DoesNotExist:
         audit.record(kind=audit.Kind.NOT_FOUND, request=request, object_type="plan", object_id=slug, path=request.path)
         raise Http404("Not found.") from None
+    _remembered_access(request.user, plan)
     require(request.user, perm, plan, request=request)
+    _remember_access(request.user, plan)
     return plan
+
+
+# A person's part in a plan (plans/rules.py `plan_access`), kept in this process by person, plan and the
+# plan's data version: every change to memberships and role holders gives the plan a new version
+# (plans/versioning.py), read with the plan on each request, so an entry is never used after a change.
+# Saves the access query on every plan page.
+_ACCESS: OrderedDict[tuple[int, int, str], object] = OrderedDict()
+_ACCESS_LIMIT = 10_000
+_ACCESS_LOCK = threading.Lock()
+
+
+def forget_remembered_access() -> None:
+    """Empty this process's remembered access (tests that count a page's queries from cold)."""
+    with _ACCESS_LOCK:
+        _ACCESS.clear()
+
+
+def _unwrapped(user):
+    """The user itself, not the request's lazy wrapper: the rules keep a request's access on the user."""
+    return getattr(user, "_wrapped", user)
+
+
+def _access_key(user, plan: Plan) -> tuple[int, int, str] | None:
+    if not user.is_authenticated or not user.is_active:  # also loads a lazy user
+        return None
+    return (user.pk, plan.pk, data_token(plan))
+
+
+def _remembered_access(user, plan: Plan) -> None:
+    key = _access_key(user, plan)
+    if key is None:
+        return
+    with _ACCESS_LOCK:
+        access = _ACCESS.get(key)
+    if access is not None:
+        _unwrapped(user).__dict__.setdefault("_plan_access_cache", {}).setdefault(plan.pk, access)
+
+
+def _remember_access(user, plan: Plan) -> None:
+    key = _access_key(user, plan)
+    access = _unwrapped(user).__dict__.get("_plan_access_cache", {}).get(plan.pk)
+    if key is None or access is None:
+        return
+    with _ACCESS_LOCK:
+        _ACCESS[key] = access
+        _ACCESS.move_to_end(key)
+        while len(_ACCESS) > _ACCESS_LIMIT:
+            _ACCESS.popitem(last=False)
 
 
 def get_in_plan_or_404(request, in_plan: Plan, queryset, /, **lookups):

@@ -169,3 +169,14 @@ def test_a_reader_outside_the_plan_gets_no_cached_page(client, seed_plan, board_
     client.force_login(UserFactory(username="stranger"))
     response = client.get(reverse("governance:dashboard", args=[seed_plan.slug]))
     assert response.status_code == 404
+
+
+def test_a_removed_member_loses_the_plan_at_once_though_their_access_was_remembered(client, seed_plan, board_member):
+    from plans.models import Membership
+
+    client.force_login(board_member)
+    url = reverse("governance:dashboard", args=[seed_plan.slug])
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200  # the second from the remembered access: no access query
+    Membership.objects.get(user=board_member, plan=seed_plan).delete()
+    assert client.get(url).status_code == 404
