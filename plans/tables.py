@@ -21,17 +21,26 @@ class ActionTable(tables.Table):
         attrs = {"class": "govuk-table app-table--actions"}
         empty_text = "No actions match these filters."
 
-    def cells_for(self, actions: list[Action]) -> list[Action]:
-        """Each action's cells, made once by the render methods below, for `plans/includes/action_table.html`."""
+    def rows_for(self, actions: list[Action], plan) -> list[str]:
+        """Each action's row, made once by the render methods below (`plans/includes/action_table.html`)."""
+        rows = []
         for action in actions:
-            action.url = action.get_absolute_url()
+            action.plan = plan  # its link needs the plan's slug
             description = action.description
-            action.description_cell = (
-                self.render_description(action, description) if description or action.description_missing else "—"
+            rows.append(
+                format_html(
+                    '<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link" href="{}">{}</a>'
+                    '</td><td class="govuk-table__cell">{}</td><td class="govuk-table__cell">{}</td>'
+                    '<td class="govuk-table__cell">{}</td><td class="govuk-table__cell">{}</td></tr>',
+                    action.get_absolute_url(),
+                    action.reference,
+                    self.render_description(action, description) if description or action.description_missing else "—",
+                    action.recommendation.reference,
+                    self.render_leads(action),
+                    self.render_due(action) if action.due_text or action.due_date else "—",
+                )
             )
-            action.leads_cell = self.render_leads(action)
-            action.due_cell = self.render_due(action) if action.due_text or action.due_date else "—"
-        return actions
+        return rows
 
     def render_description(self, record, value):
         if record.description_missing:

@@ -79,11 +79,11 @@ def _leads_prefetch():
 @require_GET
 def action_list(request: HttpRequest, slug: str) -> HttpResponse:
     plan = get_plan_for(request, slug)
-    queryset = plan.actions.select_related("plan", "recommendation").prefetch_related(_leads_prefetch())
+    queryset = plan.actions.select_related("recommendation").prefetch_related(_leads_prefetch())
     action_filter = ActionFilter(request.GET or None, queryset=queryset, plan=plan)
     table = ActionTable(action_filter.qs)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
-    table.action_rows = table.cells_for(list(table.page.object_list.data))
+    table.action_rows = table.rows_for(list(table.page.object_list.data), plan)
     return render(
         request,
         "plans/action_list.html",
