@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 
 from .models import Action, Recommendation, Role
+from .versioning import plan_memo
 
 DATE_HINT = "For example, 31/12/2019"
 
@@ -43,15 +44,29 @@ class ActionFilter(django_filters.FilterSet):
     def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, **kwargs)
         self.plan = plan
-        self.filters["recommendation"].queryset = plan.recommendations.order_by("order")
-        self.filters["lead"].queryset = plan.roles.order_by("title", "organisation")
-        organisations = (
-            plan.roles.exclude(organisation="")
-            .order_by("organisation")
-            .values_list("organisation", flat=True)
-            .distinct()
+        recommendations = plan.recommendations.order_by("order")
+        roles = plan.roles.order_by("title", "organisation")
+        self.filters["recommendation"].queryset = recommendations
+        self.filters["lead"].queryset = roles
+        # The choices are read once per version of the plan (validating a choice still asks the database).
+        choices = plan_memo(
+            plan,
+            "action-filter-choices",
+            lambda: {
+                "recommendation": [("", "Any recommendation"), *((r.pk, str(r)) for r in recommendations)],
+                "lead": [("", "Any lead"), *((r.pk, str(r)) for r in roles)],
+                "organisation": [
+                    (o, o)
+                    for o in roles.exclude(organisation="")
+                    .order_by("organisation")
+                    .values_list("organisation", flat=True)
+                    .distinct()
+                ],
+            },
         )
-        self.filters["organisation"].extra["choices"] = [(o, o) for o in organisations]
+        self.filters["organisation"].extra["choices"] = choices["organisation"]
+        for name in ("recommendation", "lead"):
+            self.form.fields[name].widget.choices = choices[name]  # shown; the queryset still validates
 
     def filter_text(self, queryset, name, value):
         for word in value.split():

@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.template.defaultfilters import date as date_filter
 from django.utils.html import format_html, format_html_join
 
-from .models import Action
+from .models import Action, ActionLead
 
 
 class ActionTable(tables.Table):
@@ -22,7 +22,14 @@ class ActionTable(tables.Table):
         empty_text = "No actions match these filters."
 
     def rows_for(self, actions: list[Action], plan) -> list[str]:
-        """Each action's row, made once by the render methods below (`plans/includes/action_table.html`)."""
+        """Each action's row, made once by the render methods below (`plans/includes/action_table.html`).
+
+        The leads come in one query for the page's actions, grouped here: `prefetch_related` would copy a
+        queryset for every action, which took a fifth of the page's time."""
+        roles: dict[int, list] = {action.pk: [] for action in actions}
+        links = ActionLead.objects.filter(action_id__in=roles).select_related("role").order_by("action_id", "order")
+        for link in links:
+            roles[link.action_id].append(link.role)
         rows = []
         for action in actions:
             action.plan = plan  # its link needs the plan's slug
@@ -36,7 +43,7 @@ class ActionTable(tables.Table):
                     action.reference,
                     self.render_description(action, description) if description or action.description_missing else "—",
                     action.recommendation.reference,
-                    self.render_leads(action),
+                    self.render_leads(action, roles[action.pk]),
                     self.render_due(action) if action.due_text or action.due_date else "—",
                 )
             )
@@ -47,8 +54,8 @@ class ActionTable(tables.Table):
             return format_html('<span class="govuk-hint govuk-!-margin-0">Description missing in the source</span>')
         return value if len(value) <= 160 else value[:157].rsplit(" ", 1)[0] + "…"
 
-    def render_leads(self, record):
-        roles = record.lead_roles()
+    def render_leads(self, record, roles=None):
+        roles = record.lead_roles() if roles is None else roles
         if not roles:
             return format_html('<span class="govuk-hint govuk-!-margin-0">No lead named</span>')
         return format_html(

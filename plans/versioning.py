@@ -13,6 +13,8 @@ the synthetic data generator, the demo loader) calls `bump_plan_version` itself.
 from __future__ import annotations
 
 import contextlib
+import threading
+from collections import OrderedDict
 
 from django.db import IntegrityError, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -53,6 +55,27 @@ def data_token(plan: Plan) -> str:
         version, _ = PlanDataVersion.objects.get_or_create(plan=plan)
         plan.data_version = version
         return version.token
+
+
+_MEMO: OrderedDict[tuple, object] = OrderedDict()
+_MEMO_LIMIT = 2_000
+_MEMO_LOCK = threading.Lock()
+
+
+def plan_memo(plan: Plan, name: str, compute):
+    """`compute()` once per plan data version in this process: for small lists a page reads from the plan
+    on every request (a filter's choices). A write to the plan gives it a new version, so never stale."""
+    key = (plan.pk, data_token(plan), name)
+    with _MEMO_LOCK:
+        if key in _MEMO:
+            _MEMO.move_to_end(key)
+            return _MEMO[key]
+    value = compute()
+    with _MEMO_LOCK:
+        _MEMO[key] = value
+        while len(_MEMO) > _MEMO_LIMIT:
+            _MEMO.popitem(last=False)
+    return value
 
 
 def plan_id_for(obj) -> int | None:

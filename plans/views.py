@@ -76,10 +76,19 @@ def _leads_prefetch():
     return Prefetch("action_leads", queryset=ActionLead.objects.select_related("role").order_by("order"))
 
 
+ACTION_LIST_FIELDS = [
+    "plan_id", "recommendation_id", "reference", "description", "description_missing", "order",
+    "due_text", "due_date", "due_recurrence", "state",
+]  # fmt: skip
+
+
 @require_GET
 def action_list(request: HttpRequest, slug: str) -> HttpResponse:
     plan = get_plan_for(request, slug)
-    queryset = plan.actions.select_related("recommendation").prefetch_related(_leads_prefetch())
+    # Only what the table shows: a row's other fields (long texts, `extra` JSON) cost time to load.
+    queryset = plan.actions.select_related("recommendation").only(
+        *ACTION_LIST_FIELDS, "recommendation__reference", "recommendation__order"
+    )
     action_filter = ActionFilter(request.GET or None, queryset=queryset, plan=plan)
     table = ActionTable(action_filter.qs)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)

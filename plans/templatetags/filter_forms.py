@@ -24,7 +24,7 @@ def _control(field, described_by: str) -> SafeString:
             '<option value="{}"{}>{}</option>',
             (
                 ("" if value is None else value, mark_safe(" selected") if str(value) == current else "", label)  # noqa: S308
-                for value, label in field.field.choices
+                for value, label in field.field.widget.choices
             ),
         )
         return format_html(
