@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -12,7 +12,7 @@ from django_tables2 import RequestConfig
 from . import formats, services
 from .filters import ActionFilter
 from .forms import ConfirmImportForm, PlanUploadForm
-from .models import ActionLead, Plan, PlanImport
+from .models import Plan, PlanImport
 from .permissions import can_import_plans, get_plan_for, plans_for
 from .rules import plan_access
 from .tables import ActionTable
@@ -70,10 +70,6 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def plan_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return _plan_overview(request, get_plan_for(request, slug))
-
-
-def _leads_prefetch():
-    return Prefetch("action_leads", queryset=ActionLead.objects.select_related("role").order_by("order"))
 
 
 ACTION_LIST_FIELDS = [
