@@ -7,19 +7,26 @@ never from live data. Everyone in the plan may read and download; only a plan ma
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from plans.models import Plan
 from plans.permissions import get_in_plan_or_404, get_plan_for
 
+from . import exports
 from .dashboard import default_period
 from .exports import CONTENT_TYPES, EXPORT_FORMATS, live_snapshot, present, render_export, snapshot_title
 from .models import Board, BoardPack, Meeting, month_start
@@ -108,7 +115,8 @@ def pack_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     pack = _pack_for(plan, pk, defer_pdf=False)
     meeting = pack.meeting
     versions = BoardPack.objects.filter(meeting=meeting).only(*PACK_LIST_FIELDS).select_related("frozen_by")
-    context = present(pack.snapshot) | {
+    presented = present(pack.snapshot)
+    context = presented | {
         "plan": plan,
         "nav": "dashboard",
         "pack": pack,
@@ -116,6 +124,7 @@ def pack_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "title": snapshot_title(pack.snapshot),
         "versions": versions,
         "check": pack_snapshot_check(pack),
+        "body_html": _pack_body(pack, plan, presented),
         "crumbs": [
             *_meeting_crumbs(plan, meeting),
             ("Papers", reverse("governance:meeting_packs", args=[plan.slug, meeting.pk])),
@@ -123,6 +132,37 @@ def pack_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         ],
     }
     return render(request, "governance/pack_detail.html", context)
+
+
+PACK_BODY_TEMPLATES = (
+    "governance/includes/pack_body.html",
+    "includes/flags.html",
+    "includes/rag_tag.html",
+    "includes/stacked_bar.svg",
+    "measures/includes/chart_figure.html",
+    "measures/includes/chart.svg",
+    "measures/includes/chart_table.html",
+)
+
+
+@functools.cache
+def _pack_code_version() -> str:
+    """A digest of what renders a pack's sections, so a deployment never serves sections made by older code."""
+    digest = hashlib.sha256()
+    for path in (Path(exports.__file__), *(Path(get_template(name).origin.name) for name in PACK_BODY_TEMPLATES)):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _pack_body(pack: BoardPack, plan: Plan, presented: dict) -> str:
+    """The pack's sections, rendered once: a frozen snapshot never changes (a correction is a new pack), so
+    they are cached by pack, snapshot checksum and plan slug (its links), for as long as the cache keeps them."""
+    key = f"pack-body:{_pack_code_version()}:{pack.pk}:{pack.snapshot_sha256}:{plan.slug}"
+    body = cache.get(key)
+    if body is None:
+        body = render_to_string("governance/includes/pack_body.html", presented | {"plan": plan})
+        cache.set(key, body, settings.DASHBOARD_CACHE_SECONDS)
+    return body
 
 
 @require_GET
