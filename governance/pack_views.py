@@ -12,7 +12,6 @@ import hashlib
 from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -21,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from plans.models import Plan
@@ -112,19 +112,21 @@ def meeting_packs(request: HttpRequest, slug: str, meeting_pk: int) -> HttpRespo
 def pack_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """The papers as the board saw them: rendered from the pack's snapshot alone."""
     plan = get_plan_for(request, slug)
-    pack = _pack_for(plan, pk, defer_pdf=False)
+    pack = get_in_plan_or_404(
+        request,
+        plan,
+        BoardPack.objects.select_related("meeting__board", "frozen_by").defer("pdf", "snapshot"),
+        pk=pk,
+        meeting__board__plan=plan,
+    )
     meeting = pack.meeting
     versions = BoardPack.objects.filter(meeting=meeting).only(*PACK_LIST_FIELDS).select_related("frozen_by")
-    presented = present(pack.snapshot)
-    context = presented | {
+    context = _pack_page(pack, plan) | {
         "plan": plan,
         "nav": "dashboard",
         "pack": pack,
         "meeting": meeting,
-        "title": snapshot_title(pack.snapshot),
         "versions": versions,
-        "check": pack_snapshot_check(pack),
-        "body_html": _pack_body(pack, plan, presented),
         "crumbs": [
             *_meeting_crumbs(plan, meeting),
             ("Papers", reverse("governance:meeting_packs", args=[plan.slug, meeting.pk])),
@@ -132,6 +134,12 @@ def pack_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         ],
     }
     return render(request, "governance/pack_detail.html", context)
+
+
+# The snapshot's header facts the page shows above its sections.
+PACK_HEADER_KEYS = ("plan_data", "board_data", "meeting_data", "period", "previous", "issued")
+# How often a pack's integrity is checked again while its page is read (seconds).
+PACK_CHECK_SECONDS = 10 * 60
 
 
 PACK_BODY_TEMPLATES = (
@@ -154,15 +162,24 @@ def _pack_code_version() -> str:
     return digest.hexdigest()[:12]
 
 
-def _pack_body(pack: BoardPack, plan: Plan, presented: dict) -> str:
-    """The pack's sections, rendered once: a frozen snapshot never changes (a correction is a new pack), so
-    they are cached by pack, snapshot checksum and plan slug (its links), for as long as the cache keeps them."""
-    key = f"pack-body:{_pack_code_version()}:{pack.pk}:{pack.snapshot_sha256}:{plan.slug}"
-    body = cache.get(key)
-    if body is None:
-        body = render_to_string("governance/includes/pack_body.html", presented | {"plan": plan})
-        cache.set(key, body, settings.DASHBOARD_CACHE_SECONDS)
-    return body
+def _pack_page(pack: BoardPack, plan: Plan) -> dict:
+    """What a pack's page shows from its snapshot: the header facts, the sections rendered, and the
+    integrity check with when it ran. A frozen snapshot never changes (a correction is a new pack), so this
+    is made once and cached by pack, checksums, plan slug (its links) and a digest of the code; the check
+    runs again when the entry expires, every `PACK_CHECK_SECONDS` at most, and the page says when it ran."""
+    key = f"pack-page:{_pack_code_version()}:{pack.pk}:{pack.snapshot_sha256}:{pack.pdf_sha256}:{plan.slug}"
+    page = cache.get(key)
+    if page is None:
+        full = BoardPack.objects.get(pk=pack.pk)
+        presented = present(full.snapshot)
+        page = {key: presented[key] for key in PACK_HEADER_KEYS} | {
+            "title": snapshot_title(full.snapshot),
+            "check": pack_snapshot_check(full),
+            "checked_at": timezone.now(),
+            "body_html": render_to_string("governance/includes/pack_body.html", presented | {"plan": plan}),
+        }
+        cache.set(key, page, PACK_CHECK_SECONDS)
+    return page
 
 
 @require_GET
