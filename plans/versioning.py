@@ -78,6 +78,12 @@ def plan_memo(plan: Plan, name: str, compute):
     return value
 
 
+def forget_memos() -> None:
+    """Empty this process's `plan_memo` entries (tests start each from cold)."""
+    with _MEMO_LOCK:
+        _MEMO.clear()
+
+
 def plan_id_for(obj) -> int | None:
     """The plan a row belongs to, following its parents (a query per step only when not loaded)."""
     for _ in range(4):

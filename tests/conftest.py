@@ -165,3 +165,14 @@ def pytest_report_header(config):
 def fast_password_hashing(settings):
     # The production hasher is slow by design; tests need not pay for it on every user.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def cold_process_caches():
+    """Each test starts with nothing remembered in the process (access and plan memos, keyed by data
+    version, survive a rolled-back test), so query counts never depend on the order tests run in."""
+    from plans.permissions import forget_remembered_access
+    from plans.versioning import forget_memos
+
+    forget_remembered_access()
+    forget_memos()
