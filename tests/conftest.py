@@ -169,10 +169,13 @@ def fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def cold_process_caches():
-    """Each test starts with nothing remembered in the process (access and plan memos, keyed by data
-    version, survive a rolled-back test), so query counts never depend on the order tests run in."""
+    """Each test starts with nothing remembered in the process (access, plan memos and the cache survive
+    a rolled-back test, and ids are reused), so no test depends on the order tests run in."""
+    from django.core.cache import cache
+
     from plans.permissions import forget_remembered_access
     from plans.versioning import forget_memos
 
     forget_remembered_access()
     forget_memos()
+    cache.clear()
