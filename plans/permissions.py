@@ -1,5 +1,6 @@
 """Permission checks for views: 404 for anyone outside the plan, 403 for what their part forbids."""
 
+import copy
 import threading
 from collections import OrderedDict
 
@@ -9,7 +10,7 @@ from django.http import Http404
 
 import audit
 
-from .models import Plan
+from .models import Plan, PlanDataVersion
 from .versioning import data_token
 
 
@@ -49,15 +50,38 @@ def require(user, perm: str, obj, *, request=None) -> None:
 
 
 def get_plan_for(request, slug: str, perm: str = "plans.access_plan") -> Plan:
-    # The data version comes in the same query: cached pages are keyed by it.
-    try:
-        plan = Plan.objects.select_related("data_version").get(slug=slug)
-    except Plan.DoesNotExist:
+    plan = _plan_by_slug(slug)
+    if plan is None:
         audit.record(kind=audit.Kind.NOT_FOUND, request=request, object_type="plan", object_id=slug, path=request.path)
-        raise Http404("Not found.") from None
+        raise Http404("Not found.")
     _remembered_access(request.user, plan)
     require(request.user, perm, plan, request=request)
     _remember_access(request.user, plan)
+    return plan
+
+
+# Plans read by slug, kept in this process by their data version (any change to a plan's fields gives it a
+# new one). Each request asks the database for the version alone (one small query) and gets a copy of the
+# plan made for that version, or reads the plan with its version (one query) when there is none.
+_PLANS: OrderedDict[tuple[str, int, str], Plan] = OrderedDict()
+_PLANS_LIMIT = 1_000
+
+
+def _plan_by_slug(slug: str) -> Plan | None:
+    row = PlanDataVersion.objects.filter(plan__slug=slug).values_list("plan_id", "token").first()
+    if row is not None:
+        with _ACCESS_LOCK:
+            known = _PLANS.get((slug, *row))
+        if known is not None:
+            return copy.copy(known)  # Django copies the instance's state: nothing cached leaks between requests
+    plan = Plan.objects.select_related("data_version").filter(slug=slug).first()
+    if plan is None:
+        return None
+    key = (slug, plan.pk, data_token(plan))
+    with _ACCESS_LOCK:
+        _PLANS[key] = copy.copy(plan)
+        while len(_PLANS) > _PLANS_LIMIT:
+            _PLANS.popitem(last=False)
     return plan
 
 
@@ -71,9 +95,10 @@ _ACCESS_LOCK = threading.Lock()
 
 
 def forget_remembered_access() -> None:
-    """Empty this process's remembered access (tests that count a page's queries from cold)."""
+    """Empty this process's remembered access and plans (tests that count a page's queries from cold)."""
     with _ACCESS_LOCK:
         _ACCESS.clear()
+        _PLANS.clear()
 
 
 def _unwrapped(user):
