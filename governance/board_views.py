@@ -2,34 +2,27 @@
 
 import calendar
 import datetime as dt
-import functools
-import hashlib
-import sys
-from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
-from measures import charts as measure_charts
-from measures import queries as measure_queries
 from measures.models import Measure
 from measures.queries import charts_for_measures, measure_statuses_for_plan
 from measures.status import impact_warning
 from plans.permissions import get_plan_for
 from plans.versioning import data_token
 
-from . import dashboard as dashboard_module
-from . import rendering
 from .dashboard import STATUS_KEYS, STATUS_LABELS, Dashboard, build_dashboard, period_without_meetings
+from .exports import EXCEPTION_SECTIONS
 from .filters import DashboardFilter
 from .models import Board, Meeting, month_start, previous_period
-from .rendering import decorate_actions
+from .rendering import code_digest, decorate_actions
 
 
 def _period_param(request: HttpRequest) -> dt.date | None:
@@ -50,28 +43,18 @@ FRAGMENTS = [
     "governance/includes/dashboard_filter.html",
     "governance/includes/dashboard_rows.html",
 ]
-EXCEPTION_SECTIONS = [
-    ("new_red", "New Reds", "Actions rated Red this period that were not Red last period."),
-    ("overdue", "Overdue", "Past their due month and not complete."),
-    ("no_update", "No update this period", "No update for this period yet."),
-    ("stale", "Stale", "No update for two periods or more."),
-    ("slipped", "Slipped deadlines", "Due dates moved later than the plan first said."),
-    ("changed", "Status changes", "Status different from last period, with the lead's reason."),
-]
-
-
-@functools.cache
-def _code_version() -> str:
-    """A digest of the code and templates that make the cached parts, so a deployment that changes
-    them never serves fragments made by the code before it."""
-    digest = hashlib.sha256()
-    for module in (sys.modules[__name__], rendering, dashboard_module, measure_queries, measure_charts):
-        digest.update(Path(module.__file__).read_bytes())
-    for name in (*FRAGMENTS, "includes/stacked_bar.svg", "measures/includes/chart_figure.html",
-                 "measures/includes/chart.svg", "measures/includes/chart_table.html",
-                 "measures/includes/status_tag.html"):  # fmt: skip
-        digest.update(Path(get_template(name).origin.name).read_bytes())
-    return digest.hexdigest()[:12]
+# What makes the cached parts (their digest is part of the cache key).
+DIGEST_MODULES = (
+    "governance.board_views", "governance.rendering", "governance.dashboard", "measures.queries", "measures.charts",
+)  # fmt: skip
+DIGEST_TEMPLATES = (
+    *FRAGMENTS,
+    "includes/stacked_bar.svg",
+    "measures/includes/chart_figure.html",
+    "measures/includes/chart.svg",
+    "measures/includes/chart_table.html",
+    "measures/includes/status_tag.html",
+)
 
 
 def _cache_keys(plan, period: dt.date | None) -> tuple[str, str]:
@@ -79,7 +62,7 @@ def _cache_keys(plan, period: dt.date | None) -> tuple[str, str]:
     the page's fragments, and the data they were made from."""
     stem = f"{plan.pk}:{data_token(plan)}:{period:%Y-%m}" if period else f"{plan.pk}:{data_token(plan)}:default"
     today = f"{timezone.localdate():%Y-%m-%d}"
-    version = _code_version()
+    version = code_digest(DIGEST_MODULES, DIGEST_TEMPLATES)
     return f"dashboard:{version}:{stem}:{today}", f"dashboard-data:{version}:{stem}:{today}"
 
 

@@ -7,9 +7,6 @@ never from live data. Everyone in the plan may read and download; only a plan ma
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import hashlib
-from pathlib import Path
 
 from django import forms
 from django.contrib import messages
@@ -18,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -26,11 +23,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from plans.models import Plan
 from plans.permissions import get_in_plan_or_404, get_plan_for
 
-from . import exports
 from .dashboard import default_period
 from .exports import CONTENT_TYPES, EXPORT_FORMATS, live_snapshot, present, render_export, snapshot_title
 from .models import Board, BoardPack, Meeting, month_start
 from .packs import board_pack_freeze, cutoff_moment, pack_snapshot_check, previous_pack
+from .rendering import code_digest
 
 # Everything but the snapshot and the PDF: enough to list packs.
 PACK_LIST_FIELDS = ["id", "meeting_id", "version", "frozen_at", "frozen_by", "correction_reason", "snapshot_sha256"]
@@ -153,21 +150,13 @@ PACK_BODY_TEMPLATES = (
 )
 
 
-@functools.cache
-def _pack_code_version() -> str:
-    """A digest of what renders a pack's sections, so a deployment never serves sections made by older code."""
-    digest = hashlib.sha256()
-    for path in (Path(exports.__file__), *(Path(get_template(name).origin.name) for name in PACK_BODY_TEMPLATES)):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
 def _pack_page(pack: BoardPack, plan: Plan) -> dict:
     """What a pack's page shows from its snapshot: the header facts, the sections rendered, and the
     integrity check with when it ran. A frozen snapshot never changes (a correction is a new pack), so this
     is made once and cached by pack, checksums, plan slug (its links) and a digest of the code; the check
     runs again when the entry expires, every `PACK_CHECK_SECONDS` at most, and the page says when it ran."""
-    key = f"pack-page:{_pack_code_version()}:{pack.pk}:{pack.snapshot_sha256}:{pack.pdf_sha256}:{plan.slug}"
+    version = code_digest(("governance.exports",), PACK_BODY_TEMPLATES)
+    key = f"pack-page:{version}:{pack.pk}:{pack.snapshot_sha256}:{pack.pdf_sha256}:{plan.slug}"
     page = cache.get(key)
     if page is None:
         full = BoardPack.objects.get(pk=pack.pk)

@@ -5,7 +5,13 @@ Each matches its template include (`includes/rag_tag.html`, `includes/flags.html
 pieces once instead of including three templates per row and per exception list.
 """
 
+import functools
+import hashlib
+import importlib
+from pathlib import Path
+
 from django.template.defaultfilters import truncatewords
+from django.template.loader import get_template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -58,3 +64,15 @@ def decorate_actions(actions) -> None:
         action.previous_tag = rag_tag(action.previous_status)
         action.flag_tags = flag_tags(action.flags)
         action.lead_list = lead_list(action.lead_roles())
+
+
+@functools.cache
+def code_digest(modules: tuple[str, ...], templates: tuple[str, ...]) -> str:
+    """A digest of the modules and templates that make a cached piece of a page: part of its cache key, so
+    a deployment that changes them never serves pieces made by the code before it."""
+    digest = hashlib.sha256()
+    for name in modules:
+        digest.update(Path(importlib.import_module(name).__file__).read_bytes())
+    for name in templates:
+        digest.update(Path(get_template(name).origin.name).read_bytes())
+    return digest.hexdigest()[:12]
