@@ -1,8 +1,6 @@
 """Permission checks for views: 404 for anyone outside the plan, 403 for what their part forbids."""
 
 import copy
-import threading
-from collections import OrderedDict
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
@@ -11,7 +9,7 @@ from django.http import Http404
 import audit
 
 from .models import Plan, PlanDataVersion
-from .versioning import data_token
+from .versioning import ProcessMemo, data_token
 
 
 def _plan_of(obj) -> Plan | None:
@@ -63,25 +61,19 @@ def get_plan_for(request, slug: str, perm: str = "plans.access_plan") -> Plan:
 # Plans read by slug, kept in this process by their data version (any change to a plan's fields gives it a
 # new one). Each request asks the database for the version alone (one small query) and gets a copy of the
 # plan made for that version, or reads the plan with its version (one query) when there is none.
-_PLANS: OrderedDict[tuple[str, int, str], Plan] = OrderedDict()
-_PLANS_LIMIT = 1_000
+_PLANS = ProcessMemo(1_000)
 
 
 def _plan_by_slug(slug: str) -> Plan | None:
     row = PlanDataVersion.objects.filter(plan__slug=slug).values_list("plan_id", "token").first()
     if row is not None:
-        with _ACCESS_LOCK:
-            known = _PLANS.get((slug, *row))
+        known = _PLANS.get((slug, *row))
         if known is not None:
             return copy.copy(known)  # Django copies the instance's state: nothing cached leaks between requests
     plan = Plan.objects.select_related("data_version").filter(slug=slug).first()
     if plan is None:
         return None
-    key = (slug, plan.pk, data_token(plan))
-    with _ACCESS_LOCK:
-        _PLANS[key] = copy.copy(plan)
-        while len(_PLANS) > _PLANS_LIMIT:
-            _PLANS.popitem(last=False)
+    _PLANS.put((slug, plan.pk, data_token(plan)), copy.copy(plan))
     return plan
 
 
@@ -89,16 +81,7 @@ def _plan_by_slug(slug: str) -> Plan | None:
 # plan's data version: every change to memberships and role holders gives the plan a new version
 # (plans/versioning.py), read with the plan on each request, so an entry is never used after a change.
 # Saves the access query on every plan page.
-_ACCESS: OrderedDict[tuple[int, int, str], object] = OrderedDict()
-_ACCESS_LIMIT = 10_000
-_ACCESS_LOCK = threading.Lock()
-
-
-def forget_remembered_access() -> None:
-    """Empty this process's remembered access and plans (tests that count a page's queries from cold)."""
-    with _ACCESS_LOCK:
-        _ACCESS.clear()
-        _PLANS.clear()
+_ACCESS = ProcessMemo(10_000)
 
 
 def _unwrapped(user):
@@ -116,8 +99,7 @@ def _remembered_access(user, plan: Plan) -> None:
     key = _access_key(user, plan)
     if key is None:
         return
-    with _ACCESS_LOCK:
-        access = _ACCESS.get(key)
+    access = _ACCESS.get(key)
     if access is not None:
         _unwrapped(user).__dict__.setdefault("_plan_access_cache", {}).setdefault(plan.pk, access)
 
@@ -127,11 +109,7 @@ def _remember_access(user, plan: Plan) -> None:
     access = _unwrapped(user).__dict__.get("_plan_access_cache", {}).get(plan.pk)
     if key is None or access is None:
         return
-    with _ACCESS_LOCK:
-        _ACCESS[key] = access
-        _ACCESS.move_to_end(key)
-        while len(_ACCESS) > _ACCESS_LIMIT:
-            _ACCESS.popitem(last=False)
+    _ACCESS.put(key, access)
 
 
 def get_in_plan_or_404(request, in_plan: Plan, queryset, /, **lookups):

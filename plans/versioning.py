@@ -57,31 +57,51 @@ def data_token(plan: Plan) -> str:
         return version.token
 
 
-_MEMO: OrderedDict[tuple, object] = OrderedDict()
-_MEMO_LIMIT = 2_000
-_MEMO_LOCK = threading.Lock()
+class ProcessMemo:
+    """A bounded, thread-safe store in this process, least recently used out first. Its keys hold a plan's
+    data version, so an entry is never used after a change; the bound only limits memory."""
+
+    every: list[ProcessMemo] = []
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+        ProcessMemo.every.append(self)
+
+    def get(self, key):
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+            return self.entries.get(key)
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.entries[key] = value
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.limit:
+                self.entries.popitem(last=False)
+
+
+def forget_process_memos() -> None:
+    """Empty every `ProcessMemo` (tests start from cold, and count a page's queries from cold)."""
+    for memo in ProcessMemo.every:
+        with memo.lock:
+            memo.entries.clear()
+
+
+_MEMO = ProcessMemo(2_000)
 
 
 def plan_memo(plan: Plan, name: str, compute):
     """`compute()` once per plan data version in this process: for small lists a page reads from the plan
     on every request (a filter's choices). A write to the plan gives it a new version, so never stale."""
     key = (plan.pk, data_token(plan), name)
-    with _MEMO_LOCK:
-        if key in _MEMO:
-            _MEMO.move_to_end(key)
-            return _MEMO[key]
-    value = compute()
-    with _MEMO_LOCK:
-        _MEMO[key] = value
-        while len(_MEMO) > _MEMO_LIMIT:
-            _MEMO.popitem(last=False)
+    value = _MEMO.get(key)
+    if value is None:
+        value = compute()
+        _MEMO.put(key, value)
     return value
-
-
-def forget_memos() -> None:
-    """Empty this process's `plan_memo` entries (tests start each from cold)."""
-    with _MEMO_LOCK:
-        _MEMO.clear()
 
 
 def plan_id_for(obj) -> int | None:

@@ -173,9 +173,7 @@ def cold_process_caches():
     a rolled-back test, and ids are reused), so no test depends on the order tests run in."""
     from django.core.cache import cache
 
-    from plans.permissions import forget_remembered_access
-    from plans.versioning import forget_memos
+    from plans.versioning import forget_process_memos
 
-    forget_remembered_access()
-    forget_memos()
+    forget_process_memos()
     cache.clear()

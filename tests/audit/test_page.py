@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from plans.permissions import forget_remembered_access
+from plans.versioning import forget_process_memos
 from tests.conftest import LEAD_ROLE, holding, member_of
 from tests.factories import UserFactory
 
@@ -185,7 +185,7 @@ def test_the_page_asks_at_most_12_queries_whatever_the_size_of_the_log(client, s
     for size in (3, 300):
         AuditEvent.objects.all().delete()
         make_events(seed_plan, size)
-        forget_remembered_access()  # count from cold, the access query included
+        forget_process_memos()  # count from cold, the access query included
         with CaptureQueriesContext(connection) as queries:
             assert client.get(page_url(seed_plan), query).status_code == 200
         counts.append(len(queries))

@@ -12,7 +12,7 @@ from django.urls import reverse
 from governance import services
 from governance.models import ActionUpdate, Evidence, Rag
 from plans.models import Action
-from plans.permissions import forget_remembered_access
+from plans.versioning import forget_process_memos
 from tests.governance import (
     NOW,
     PDF,
@@ -596,7 +596,7 @@ def test_the_action_page_shows_the_rating_as_a_word_and_colour_with_its_flags(bo
 
 def test_the_action_page_queries_do_not_grow_with_its_history(board_client, lead, plan_manager, action):
     def count() -> int:
-        forget_remembered_access()  # each count with the access query: writes give the plan a new version
+        forget_process_memos()  # each count with the access query: writes give the plan a new version
         with CaptureQueriesContext(connection) as queries:
             assert board_client.get(action.get_absolute_url()).status_code == 200
         return len(queries)

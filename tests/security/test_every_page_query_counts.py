@@ -17,8 +17,7 @@ from django.utils import timezone
 from governance.models import ActionUpdate, Evidence
 from measures.models import Measure, MeasureValue
 from plans.models import Action, ActionLead
-from plans.permissions import forget_remembered_access
-from plans.versioning import bump_plan_version
+from plans.versioning import bump_plan_version, forget_process_memos
 from tests.security.test_permission_matrix import MATRIX, PEOPLE, url_for
 
 MANAGER = PEOPLE.index("plan_manager")
@@ -102,7 +101,7 @@ def counts(client, objects) -> dict[str, int]:
     found = {}
     for name in PAGES:
         url = url_for(name, objects)
-        forget_remembered_access()  # count from cold: the plan and access read afresh, nothing cached …
+        forget_process_memos()  # count from cold: the plan and access read afresh, nothing cached …
         cache.clear()
         client.session.load()  # … but the session, cached as it is between a person's requests
         with CaptureQueriesContext(connection) as queries:
