@@ -15,6 +15,8 @@ from django.template.loader import get_template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from plans.tables import lead_list
+
 RAG_TAGS = {
     "blue": ("govuk-tag app-tag--blue govuk-tag--blue", "Blue"),
     "green": ("govuk-tag app-tag--green govuk-tag--green", "Green"),
@@ -23,7 +25,6 @@ RAG_TAGS = {
 }
 FLAG_COLOURS = {"overdue": "red", "stale": "grey", "no_update": "grey", "slipped": "purple"}
 NO_UPDATE = mark_safe('<strong class="govuk-tag govuk-tag--grey">No update</strong>')  # noqa: S308 - a constant
-NO_LEAD = mark_safe('<span class="govuk-hint govuk-!-margin-0">No lead named</span>')  # noqa: S308 - a constant
 MISSING = "(description missing in the source)"
 
 
@@ -44,13 +45,6 @@ def flag_tags(flags) -> SafeString:
         ((FLAG_COLOURS.get(flag.key, "yellow"), flag.description, flag.label) for flag in flags),
     )
     return format_html('<ul class="govuk-list app-flags govuk-!-margin-0">{}</ul>', items)
-
-
-def lead_list(roles) -> SafeString:
-    if not roles:
-        return NO_LEAD
-    items = format_html_join("", "<li>{}</li>", ((role.title,) for role in roles))
-    return format_html('<ul class="govuk-list govuk-!-margin-0">{}</ul>', items)
 
 
 def decorate_actions(actions) -> None:

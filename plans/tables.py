@@ -5,6 +5,16 @@ from django.utils.html import format_html, format_html_join
 from .models import Action, ActionLead
 
 
+def lead_list(roles) -> str:
+    """An action's leads in order, as `plans/includes/leads.html` writes them (for rows made in Python)."""
+    if not roles:
+        return format_html('<span class="govuk-hint govuk-!-margin-0">No lead named</span>')
+    return format_html(
+        '<ul class="govuk-list govuk-!-margin-0">{}</ul>',
+        format_html_join("", "<li>{}</li>", ((role.title,) for role in roles)),
+    )
+
+
 class ActionTable(tables.Table):
     reference = tables.Column(verbose_name="Action", order_by=("order",), linkify=True)
     description = tables.Column(verbose_name="Description", orderable=False)
@@ -55,13 +65,7 @@ class ActionTable(tables.Table):
         return value if len(value) <= 160 else value[:157].rsplit(" ", 1)[0] + "…"
 
     def render_leads(self, record, roles=None):
-        roles = record.lead_roles() if roles is None else roles
-        if not roles:
-            return format_html('<span class="govuk-hint govuk-!-margin-0">No lead named</span>')
-        return format_html(
-            '<ul class="govuk-list govuk-!-margin-0">{}</ul>',
-            format_html_join("", "<li>{}</li>", ((role.title,) for role in roles)),
-        )
+        return lead_list(record.lead_roles() if roles is None else roles)
 
     def render_due(self, record):
         if record.due_date is None:
