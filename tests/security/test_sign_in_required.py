@@ -5,7 +5,9 @@ import re
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, reverse
+
+from tests.security.test_permission_matrix import url_patterns
 
 # Pages that must open without signing in.
 PUBLIC = {
@@ -18,16 +20,6 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
 }
-
-
-def all_url_names(resolver=None, namespace=""):
-    resolver = resolver or get_resolver()
-    for pattern in resolver.url_patterns:
-        if isinstance(pattern, URLResolver):
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from all_url_names(pattern, inner)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            yield f"{namespace}{pattern.name}", pattern
 
 
 def example_url(name: str, pattern: URLPattern) -> str:
@@ -55,7 +47,7 @@ TOKEN_FEEDS = {
     "governance:pack_feed_json",
     "governance:pack_feed_csv",
 }
-URLS = sorted(all_url_names(), key=lambda item: item[0])
+URLS = sorted(url_patterns(), key=lambda item: item[0])
 PRIVATE_URLS = [(name, pattern) for name, pattern in URLS if name not in PUBLIC | TOKEN_FEEDS]
 
 
