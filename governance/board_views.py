@@ -18,21 +18,18 @@ from measures.status import impact_warning
 from plans.permissions import get_plan_for
 from plans.versioning import data_token
 
-from .dashboard import STATUS_KEYS, STATUS_LABELS, Dashboard, build_dashboard, period_without_meetings
+from .dashboard import (
+    STATUS_KEYS,
+    STATUS_LABELS,
+    Dashboard,
+    build_dashboard,
+    period_without_meetings,
+    requested_period,
+)
 from .exports import EXCEPTION_SECTIONS
 from .filters import DashboardFilter
 from .models import Board, Meeting, month_start, previous_period
 from .rendering import code_digest, decorate_actions
-
-
-def _period_param(request: HttpRequest) -> dt.date | None:
-    """The period asked for, or None for the default one."""
-    value = request.GET.get("period", "")
-    try:
-        return month_start(dt.date.fromisoformat(value + "-01" if len(value) == 7 else value))
-    except ValueError:
-        return None
-
 
 # The dashboard charts at most this many measures off target (worst first); the rest are listed with links.
 DASHBOARD_CHART_LIMIT = 6
@@ -172,7 +169,7 @@ def dashboard_bundle(plan, period: dt.date | None) -> tuple[dict, SimpleLazyObje
 @require_GET
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     plan = get_plan_for(request, slug)
-    bundle, data = dashboard_bundle(plan, _period_param(request))
+    bundle, data = dashboard_bundle(plan, requested_period(request))
     period = bundle["period"]
     filtered = any(request.GET.get(name) for name in DashboardFilter.base_filters)
     context = {

@@ -40,6 +40,15 @@ DIRECTION_WORDS = {
 }
 
 
+def requested_period(request) -> dt.date | None:
+    """The period a page was asked for (`?period=2019-07` or a date in it), or None for the default one."""
+    value = request.GET.get("period", "")
+    try:
+        return month_start(dt.date.fromisoformat(value + "-01" if len(value) == 7 else value))
+    except ValueError:
+        return None
+
+
 def default_period(plan: Plan) -> dt.date:
     """The period of the latest meeting, else the latest period with updates, else this month."""
     meeting = Meeting.objects.filter(board__plan=plan).order_by("-date").values_list("period", flat=True).first()

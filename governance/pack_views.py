@@ -23,9 +23,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from plans.models import Plan
 from plans.permissions import get_in_plan_or_404, get_plan_for
 
-from .dashboard import default_period
+from .dashboard import default_period, requested_period
 from .exports import CONTENT_TYPES, EXPORT_FORMATS, live_snapshot, present, render_export, snapshot_title
-from .models import Board, BoardPack, Meeting, month_start
+from .models import Board, BoardPack, Meeting
 from .packs import board_pack_freeze, cutoff_moment, pack_snapshot_check, previous_pack
 from .rendering import code_digest
 
@@ -185,11 +185,7 @@ def pack_download(request: HttpRequest, slug: str, pk: int, fmt: str) -> HttpRes
 
 
 def _period_from(request: HttpRequest, plan: Plan) -> dt.date:
-    value = request.GET.get("period", "")
-    try:
-        return month_start(dt.date.fromisoformat(value + "-01" if len(value) == 7 else value))
-    except ValueError:
-        return default_period(plan)
+    return requested_period(request) or default_period(plan)
 
 
 @require_GET
