@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from plans.models import Action, ActionLead, Plan
+from plans.models import Action, Plan, attach_leads
 
-from .flags import action_flags, with_status
+from .flags import action_flags, read_status, with_status
 from .models import RAG_RANK, ActionUpdate, Challenge, Decision, Meeting, Rag, month_start, previous_period
 
 STATUS_KEYS = ["blue", "green", "amber", "red", "none"]
@@ -79,22 +79,16 @@ class Dashboard:
 def build_dashboard(plan: Plan, period: dt.date, *, actions_queryset=None) -> Dashboard:
     period = month_start(period)
     previous = previous_period(period)
-    this_update = ActionUpdate.objects.filter(action=OuterRef("pk"), period=period)
-    last_update = ActionUpdate.objects.filter(action=OuterRef("pk"), period=previous)
+    last_update = ActionUpdate.objects.filter(action=OuterRef("pk"), period=previous).order_by()
     queryset = actions_queryset if actions_queryset is not None else plan.actions.all()
     actions = list(
         with_status(queryset, period)
-        .annotate(
-            period_status=Subquery(this_update.values("status")[:1]),
-            period_reason=Subquery(this_update.values("reason")[:1]),
-            previous_status=Subquery(last_update.values("status")[:1]),
-        )
+        .annotate(previous_status=Subquery(last_update.values("status")[:1]))
         .select_related("recommendation")
-        .prefetch_related(
-            Prefetch("action_leads", queryset=ActionLead.objects.select_related("role").order_by("order"))
-        )
         .order_by("order")
     )
+    read_status(actions, period)
+    attach_leads(actions)
     recommendations: dict[int, dict] = {}
     totals = dict.fromkeys(STATUS_KEYS, 0)
     exceptions: dict[str, list] = {

@@ -33,7 +33,7 @@ class DashboardFilter(django_filters.FilterSet):
 
     def __init__(self, *args, actions: list[Action], **kwargs):
         super().__init__(*args, queryset=Action.objects.none(), **kwargs)
-        roles = {link.role.pk: link.role for action in actions for link in action.action_leads.all()}
+        roles = {link.role.pk: link.role for action in actions for link in action.lead_links()}
         ordered = sorted(roles.values(), key=lambda r: (r.title, r.organisation))
         self.filters["lead"].extra["choices"] = [(str(r.pk), str(r)) for r in ordered]
         organisations = sorted({r.organisation for r in ordered if r.organisation})
@@ -50,8 +50,8 @@ class DashboardFilter(django_filters.FilterSet):
         return [
             a
             for a in actions
-            if (not lead or any(str(link.role_id) == lead for link in a.action_leads.all()))
-            and (not organisation or any(link.role.organisation == organisation for link in a.action_leads.all()))
+            if (not lead or any(str(link.role_id) == lead for link in a.lead_links()))
+            and (not organisation or any(link.role.organisation == organisation for link in a.lead_links()))
             and (not status or (a.period_status or "none") == status)
             and (not flag or any(f.key == flag for f in a.flags))
         ]

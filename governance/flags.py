@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 
 from plans.models import Action
 
@@ -33,18 +34,32 @@ ALL_FLAGS = [OVERDUE, DUE_SOON, NO_UPDATE, STALE, SLIPPED]
 
 
 def with_status(queryset: QuerySet, period: dt.date) -> QuerySet:
-    """Annotate actions with this period's update and the latest update up to it (one query)."""
+    """Annotate actions with their latest update up to the period (in the same query); `read_status` reads it.
+
+    One subquery giving the update's fields together (as JSON) instead of one per field: each subquery
+    costs its compilation on every request."""
     latest = ActionUpdate.objects.filter(action=OuterRef("pk"), period__lte=period).order_by("-period")
-    this_period = ActionUpdate.objects.filter(action=OuterRef("pk"), period=period)
-    return queryset.annotate(
-        latest_status=Subquery(latest.values("status")[:1]),
-        latest_period=Subquery(latest.values("period")[:1]),
-        period_update_id=Subquery(this_period.values("pk")[:1]),
-    )
+    row = JSONObject(period="period", status="status", id="pk", reason="reason")
+    return queryset.annotate(status_row=Subquery(latest.values(row=row)[:1]))
+
+
+def read_status(actions, period: dt.date) -> None:
+    """Set, on actions fetched through `with_status`, `latest_status` and `latest_period` (the latest update
+    up to the period) and `period_update_id`, `period_status` and `period_reason` (this period's update)."""
+    period = month_start(period)
+    for action in actions:
+        row = action.status_row
+        latest = dt.date.fromisoformat(row["period"]) if row else None
+        this = latest is not None and latest == period
+        action.latest_period = latest
+        action.latest_status = row["status"] if row else None
+        action.period_update_id = row["id"] if this else None
+        action.period_status = row["status"] if this else None
+        action.period_reason = row["reason"] if this else None
 
 
 def action_flags(action: Action, period: dt.date) -> list[Flag]:
-    """Flags for an action annotated by `with_status`."""
+    """Flags for an action read by `read_status` (or given the same attributes)."""
     period = month_start(period)
     flags: list[Flag] = []
     working = action.is_working

@@ -15,11 +15,11 @@ from measures.models import Measure
 from measures.queries import charts_for_measures, measure_statuses_for_plan
 from measures.status import impact_warning
 from plans.concurrency import EditConflict
-from plans.models import Action, ActionLead, Recommendation, Statement
+from plans.models import Action, ActionLead, Recommendation, Statement, attach_leads
 from plans.permissions import get_in_plan_or_404, get_plan_for, require
 
 from . import services
-from .flags import action_flags, with_status
+from .flags import action_flags, read_status, with_status
 from .forms import CloseActionForm, EditActionForm, EvidenceForm, UpdateForm, WithdrawActionForm, WithdrawEvidenceForm
 from .meetings import action_challenges
 from .models import RAG_DEFINITIONS, ActionUpdate, Evidence, Rag
@@ -38,6 +38,8 @@ def _get_action(request: HttpRequest, slug: str, pk: int, perm: str = "plans.acc
     if period is not None:
         queryset = with_status(queryset, period)
     action = get_in_plan_or_404(request, plan, queryset, plan=plan, pk=pk)
+    if period is not None:
+        read_status([action], period)
     action.plan = action.recommendation.plan = plan
     require(request.user, perm, action, request=request)
     return action
@@ -98,13 +100,12 @@ def my_actions(request: HttpRequest) -> HttpResponse:
     period = services.current_period()
     actions = list(
         with_status(
-            Action.objects.held_by(request.user)
-            .working()
-            .select_related("plan", "recommendation")
-            .prefetch_related(_leads_prefetch()),
+            Action.objects.held_by(request.user).working().select_related("plan", "recommendation"),
             period,
         ).order_by("plan__title", "plan_id", "order")
     )
+    read_status(actions, period)
+    attach_leads(actions)
     for action in actions:
         action.flags = action_flags(action, period)
         action.latest_rag = Rag(action.latest_status) if action.latest_status else None
@@ -420,7 +421,9 @@ def recommendation_detail(request: HttpRequest, slug: str, pk: int) -> HttpRespo
     recommendation = get_in_plan_or_404(request, plan, Recommendation, plan=plan, pk=pk)
     recommendation.plan = plan
     period = services.current_period()
-    actions = list(with_status(recommendation.actions.order_by("order"), period).prefetch_related(_leads_prefetch()))
+    actions = list(with_status(recommendation.actions.order_by("order"), period))
+    read_status(actions, period)
+    attach_leads(actions)
     for action in actions:
         action.plan, action.recommendation = plan, recommendation
         action.flags = action_flags(action, period)

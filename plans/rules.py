@@ -90,6 +90,9 @@ def forget_access(user) -> None:
 
 def action_role_ids(action) -> set[int]:
     """The action's lead roles, from the prefetch when there is one."""
+    attached = action.__dict__.get("_lead_links")
+    if attached is not None:
+        return {link.role_id for link in attached}
     prefetched = getattr(action, "_prefetched_objects_cache", {})
     if "action_leads" in prefetched:
         return {link.role_id for link in prefetched["action_leads"]}

@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.template.defaultfilters import date as date_filter
 from django.utils.html import format_html, format_html_join
 
-from .models import Action, ActionLead
+from .models import Action, attach_leads
 
 
 def lead_list(roles) -> str:
@@ -34,12 +34,8 @@ class ActionTable(tables.Table):
     def rows_for(self, actions: list[Action], plan) -> list[str]:
         """Each action's row, made once by the render methods below (`plans/includes/action_table.html`).
 
-        The leads come in one query for the page's actions, grouped here: `prefetch_related` would copy a
-        queryset for every action, which took a fifth of the page's time."""
-        roles: dict[int, list] = {action.pk: [] for action in actions}
-        links = ActionLead.objects.filter(action_id__in=roles).select_related("role").order_by("action_id", "order")
-        for link in links:
-            roles[link.action_id].append(link.role)
+        The leads come in one query for the page's actions (`attach_leads`)."""
+        attach_leads(actions)
         rows = []
         for action in actions:
             action.plan = plan  # its link needs the plan's slug
@@ -53,7 +49,7 @@ class ActionTable(tables.Table):
                     action.reference,
                     self.render_description(action, description) if description or action.description_missing else "—",
                     action.recommendation.reference,
-                    self.render_leads(action, roles[action.pk]),
+                    self.render_leads(action, action.lead_roles()),
                     self.render_due(action) if action.due_text or action.due_date else "—",
                 )
             )

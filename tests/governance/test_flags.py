@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from governance import services
-from governance.flags import action_flags, with_status
+from governance.flags import action_flags, read_status, with_status
 from governance.models import Rag
 from plans.models import Action
 from tests.governance import LAST_PERIOD, NOW, PERIOD, action_of, add_link, submit
@@ -19,7 +19,9 @@ def today():
 
 
 def annotated(plan, reference: str, period=PERIOD) -> Action:
-    return with_status(Action.objects.filter(plan=plan, reference=reference), period).get()
+    action = with_status(Action.objects.filter(plan=plan, reference=reference), period).get()
+    read_status([action], period)
+    return action
 
 
 def flags(plan, reference: str, period=PERIOD) -> list[str]:
@@ -117,6 +119,7 @@ def test_flags_for_the_whole_plan_take_one_query(seed_plan, lead, django_assert_
     submit(action_of(seed_plan, "3.6"), lead, period=LAST_PERIOD)
     with django_assert_num_queries(1):
         actions = list(with_status(Action.objects.filter(plan=seed_plan), PERIOD))
+        read_status(actions, PERIOD)
         every_flag = {action.reference: [f.key for f in action_flags(action, PERIOD)] for action in actions}
     assert len(every_flag) == 35
     assert every_flag["3.6"] == ["overdue", "no_update"]
