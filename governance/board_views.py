@@ -29,7 +29,7 @@ from .dashboard import (
 from .exports import EXCEPTION_SECTIONS
 from .filters import DashboardFilter
 from .models import Board, Meeting, month_start, previous_period
-from .rendering import code_digest, decorate_actions
+from .rendering import code_digest, decorate_actions, exception_item
 
 # The dashboard charts at most this many measures off target (worst first); the rest are listed with links.
 DASHBOARD_CHART_LIMIT = 6
@@ -81,7 +81,7 @@ def _compute(plan, period: dt.date, board=_UNKNOWN) -> tuple[dict, Dashboard]:
     """What the dashboard shows that is the same for every reader: its data and the fragments rendered
     from it. Nothing here may depend on who is looking (no POST forms, tokens, names or buttons)."""
     data = build_dashboard(plan, period)
-    decorate_actions(data.actions)
+    decorate_actions(data.actions, plan)
     if board is _UNKNOWN:
         board = Board.objects.filter(plan=plan).select_related("chair_role").first()
     # Delivery beside impact: each recommendation's measures, and charts of those off target.
@@ -116,7 +116,10 @@ def _compute(plan, period: dt.date, board=_UNKNOWN) -> tuple[dict, Dashboard]:
         "charted": [(off_target[pk], charts.get(pk)) for pk in charted_ids],
         "uncharted": worst[DASHBOARD_CHART_LIMIT:],
         "off_target_count": len(worst),
-        "exception_sections": [(key, title, hint, data.exceptions[key]) for key, title, hint in EXCEPTION_SECTIONS],
+        "exception_sections": [
+            (key, title, hint, [exception_item(action, key) for action in data.exceptions[key]])
+            for key, title, hint in EXCEPTION_SECTIONS
+        ],
         "rows": data.actions,
     }
     bundle = {
@@ -159,7 +162,7 @@ def dashboard_bundle(plan, period: dt.date | None) -> tuple[dict, SimpleLazyObje
         data = cache.get(data_key)
         if data is None:  # evicted on its own: make it again
             data = build_dashboard(plan, bundle["period"])
-            decorate_actions(data.actions)
+            decorate_actions(data.actions, plan)
             cache.set(data_key, data, settings.DASHBOARD_CACHE_SECONDS)
         return data
 

@@ -38,10 +38,10 @@ class ComparatorSeries:
 
 
 def measure_series(
-    measures: list[Measure], *, since: dt.date | None = None, until: dt.date | None = None
+    measures: list[Measure], *, since: dt.date | None = None, until: dt.date | None = None, people: bool = True
 ) -> tuple[dict[int, list], dict[int, list[ComparatorSeries]]]:
-    """Each measure's values (oldest first, with who entered them) and its comparator series, for the
-    periods from `since` to `until` when given. Two queries."""
+    """Each measure's values (oldest first, with who entered them unless `people` is False) and its
+    comparator series, for the periods from `since` to `until` when given. Two queries."""
     window = Q()
     if since is not None:
         window &= Q(period__gte=since)
@@ -50,7 +50,8 @@ def measure_series(
     ids = [m.pk for m in measures]
     by_id = {m.pk: m for m in measures}
     values: dict[int, list] = {pk: [] for pk in ids}
-    for item in MeasureValue.objects.filter(window, measure_id__in=ids).select_related("entered_by").order_by("period"):
+    rows = MeasureValue.objects.filter(window, measure_id__in=ids).order_by("period")
+    for item in rows.select_related("entered_by") if people else rows:
         item.measure = by_id[item.measure_id]
         values[item.measure_id].append(item)
     comparators: dict[int, dict[int, ComparatorSeries]] = {pk: {} for pk in ids}
@@ -75,7 +76,7 @@ def charts_for_measures(
 
     Each measure's `plan` should be loaded (select_related) or set: it names the main series.
     """
-    values, comparators = measure_series(measures, since=since, until=until)
+    values, comparators = measure_series(measures, since=since, until=until, people=False)
     return {m.pk: charts.measure_chart(m, values[m.pk], comparators[m.pk]) for m in measures}
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -97,6 +98,7 @@ def is_period_start(day: dt.date, kind: str) -> bool:
     return period_start(day, kind) == day
 
 
+@functools.lru_cache(maxsize=4096)  # calendar.month_name formats the name again on every look-up
 def period_label(start: dt.date, kind: str) -> str:
     """ "April 2019", "April to June 2019" or "2019"."""
     if kind == YEAR:
@@ -107,6 +109,7 @@ def period_label(start: dt.date, kind: str) -> str:
     return f"{calendar.month_name[start.month]} {start.year}"
 
 
+@functools.lru_cache(maxsize=4096)
 def period_short_label(start: dt.date, kind: str) -> str:
     """For chart axes: "Apr 2019", "Q2 2019", "2019"."""
     if kind == YEAR:
