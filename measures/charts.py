@@ -1,4 +1,4 @@
-"""A measure's line chart as plain data for `templates/measures/includes/chart.svg`.
+"""A measure's line chart as plain data, drawn by `measures.chart_html` (`templates/measures/includes/chart.svg`).
 
 Everything is worked out here (scales, ticks, polylines split at gaps, the target line, the
 description and the table of the same figures), so the template only draws, nothing needs
