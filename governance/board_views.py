@@ -43,6 +43,7 @@ FRAGMENTS = [
 # What makes the cached parts (their digest is part of the cache key).
 DIGEST_MODULES = (
     "governance.board_views", "governance.rendering", "governance.dashboard", "measures.queries", "measures.charts",
+    "measures.chart_html",
 )  # fmt: skip
 DIGEST_TEMPLATES = (
     *FRAGMENTS,

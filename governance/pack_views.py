@@ -155,7 +155,7 @@ def _pack_page(pack: BoardPack, plan: Plan) -> dict:
     integrity check with when it ran. A frozen snapshot never changes (a correction is a new pack), so this
     is made once and cached by pack, checksums, plan slug (its links) and a digest of the code; the check
     runs again when the entry expires, every `PACK_CHECK_SECONDS` at most, and the page says when it ran."""
-    version = code_digest(("governance.exports",), PACK_BODY_TEMPLATES)
+    version = code_digest(("governance.exports", "measures.chart_html"), PACK_BODY_TEMPLATES)
     key = f"pack-page:{version}:{pack.pk}:{pack.snapshot_sha256}:{pack.pdf_sha256}:{plan.slug}"
     page = cache.get(key)
     if page is None:
