@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from measures import charts as measure_charts
 from measures import status as mst
-from measures.models import Measure
+from measures.models import Measure, read_latest
 from measures.queries import ComparatorSeries, impact_warning, measure_series, measure_summary, recommendation_links
 from plans.formats import escape_formula
 from plans.models import Recommendation
@@ -220,7 +220,7 @@ def measures_data(plan, period: dt.date) -> tuple[list[dict], dict[int, list[dic
     latest figures, their links to recommendations, the recommendations' references, their values
     and their comparators' figures.
     """
-    measures = list(Measure.objects.for_plan(plan).with_latest(period).order_by("code"))
+    measures = read_latest(list(Measure.objects.for_plan(plan).with_latest(period).order_by("code")))
     if not measures:
         return [], {}
     for measure in measures:

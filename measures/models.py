@@ -7,6 +7,7 @@ a numerator and a denominator, and a missing or suppressed period is a gap, neve
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Cast, JSONObject
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -72,29 +74,43 @@ class MeasureQuerySet(models.QuerySet):
         return self.filter(owner_id__in=role_ids)
 
     def with_latest(self, as_of=None):
-        """Annotate the latest value (and the one before it) up to the period `as_of` (a date).
+        """Annotate the latest figure and the one before it up to the period `as_of` (a date); `read_latest`
+        turns them into `latest_value`, `latest_period`, `previous_value` and `previous_period`.
 
-        `latest_value`, `latest_period`, `previous_value`, `previous_period`: gaps and suppressed
-        periods are skipped, so these are the latest figures there are.
-        """
-        values = MeasureValue.objects.filter(measure=OuterRef("pk"), value__isnull=False)
-        if as_of is not None:
-            values = values.filter(period__lte=as_of)
-        values = values.order_by("-period")
-        return self.annotate(
-            latest_value=Subquery(values.values("value")[:1]),
-            latest_period=Subquery(values.values("period")[:1]),
-            previous_value=Subquery(values.values("value")[1:2]),
-            previous_period=Subquery(values.values("period")[1:2]),
-        )
+        Gaps and suppressed periods are skipped, so these are the latest figures there are. Each figure is
+        one subquery giving its value and period together (as JSON) instead of one per field: every
+        subquery costs its compilation on each request."""
+        figure = JSONObject(value=Cast("value", models.CharField()), period="period")
+        figures = _figures_up_to(as_of).values(figure=figure)
+        return self.annotate(latest_figure=Subquery(figures[:1]), previous_figure=Subquery(figures[1:2]))
 
     def off_target(self, as_of=None):
         """Measures whose latest value is Red: worse than the target by more than the tolerance."""
-        return self.with_latest(as_of).filter(
+        return self.annotate(latest_value=Subquery(_figures_up_to(as_of).values("value")[:1])).filter(
             Q(polarity=Polarity.HIGHER, latest_value__lt=F("target") - F("tolerance"))
             | Q(polarity=Polarity.LOWER, latest_value__gt=F("target") + F("tolerance")),
             target__isnull=False,
         )
+
+
+def _figures_up_to(as_of):
+    """A measure's figures (not gaps or suppressed periods), newest first, up to the period `as_of`."""
+    values = MeasureValue.objects.filter(measure=OuterRef("pk"), value__isnull=False)
+    if as_of is not None:
+        values = values.filter(period__lte=as_of)
+    return values.order_by("-period")
+
+
+_PLACES = Decimal(1).scaleb(-NUMBER["decimal_places"])  # values as the database gives them back
+
+
+def read_latest(measures):
+    """Set the figures `with_latest` annotated as attributes on each measure; returns the measures."""
+    for measure in measures:
+        for name, figure in (("latest", measure.latest_figure), ("previous", measure.previous_figure)):
+            setattr(measure, f"{name}_value", Decimal(figure["value"]).quantize(_PLACES) if figure else None)
+            setattr(measure, f"{name}_period", dt.date.fromisoformat(figure["period"]) if figure else None)
+    return measures
 
 
 class MeasureManager(models.Manager.from_queryset(MeasureQuerySet)):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Q
 from django.urls import reverse
@@ -17,7 +18,7 @@ from plans.models import Plan
 
 from . import charts
 from . import status as st
-from .models import ComparatorValue, Measure, MeasureValue
+from .models import ComparatorValue, Measure, MeasureValue, read_latest
 from .status import impact_warning
 
 __all__ = [
@@ -37,16 +38,21 @@ class ComparatorSeries:
     values: list = field(default_factory=list)
 
 
-def measure_series(
-    measures: list[Measure], *, since: dt.date | None = None, until: dt.date | None = None, people: bool = True
-) -> tuple[dict[int, list], dict[int, list[ComparatorSeries]]]:
-    """Each measure's values (oldest first, with who entered them unless `people` is False) and its
-    comparator series, for the periods from `since` to `until` when given. Two queries."""
+def _window(since: dt.date | None, until: dt.date | None) -> Q:
     window = Q()
     if since is not None:
         window &= Q(period__gte=since)
     if until is not None:
         window &= Q(period__lte=until)
+    return window
+
+
+def measure_series(
+    measures: list[Measure], *, since: dt.date | None = None, until: dt.date | None = None, people: bool = True
+) -> tuple[dict[int, list], dict[int, list[ComparatorSeries]]]:
+    """Each measure's values (oldest first, with who entered them unless `people` is False) and its
+    comparator series, for the periods from `since` to `until` when given. Two queries."""
+    window = _window(since, until)
     ids = [m.pk for m in measures]
     by_id = {m.pk: m for m in measures}
     values: dict[int, list] = {pk: [] for pk in ids}
@@ -68,6 +74,39 @@ def measure_series(
     return values, {pk: list(series.values()) for pk, series in comparators.items()}
 
 
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """What a chart reads of a MeasureValue (`charts.measure_points`) or a ComparatorValue
+    (`charts.comparator_points`)."""
+
+    period: dt.date
+    value: Decimal | None
+    suppressed: bool = False
+    period_kind: str = st.MONTH
+
+
+def chart_series(
+    measures: list[Measure], *, since: dt.date | None = None, until: dt.date | None = None
+) -> tuple[dict[int, list[Figure]], dict[int, list[ComparatorSeries]]]:
+    """`measure_series` for charts alone: the figures as plain rows instead of model instances (a chart
+    needs neither who entered a value nor its notes), in two queries."""
+    window = _window(since, until)
+    ids = [m.pk for m in measures]
+    values: dict[int, list[Figure]] = {pk: [] for pk in ids}
+    rows = MeasureValue.objects.filter(window, measure_id__in=ids).order_by("period")
+    for measure_id, period, value, suppressed in rows.values_list("measure_id", "period", "value", "suppressed"):
+        values[measure_id].append(Figure(period, value, suppressed))
+    comparators: dict[int, dict[int, ComparatorSeries]] = {pk: {} for pk in ids}
+    rows = ComparatorValue.objects.filter(window, comparator__measure_id__in=ids).order_by(
+        "comparator__order", "comparator__name", "period", "period_kind"
+    )
+    fields = ("comparator__measure_id", "comparator_id", "comparator__name", "period", "period_kind", "value")
+    for measure_id, comparator_id, name, period, kind, value in rows.values_list(*fields):
+        series = comparators[measure_id].setdefault(comparator_id, ComparatorSeries(name))
+        series.values.append(Figure(period, value, period_kind=kind))
+    return values, {pk: list(series.values()) for pk, series in comparators.items()}
+
+
 def charts_for_measures(
     measures: list[Measure], *, since: dt.date | None = None, until: dt.date | None = None
 ) -> dict[int, dict]:
@@ -76,7 +115,7 @@ def charts_for_measures(
 
     Each measure's `plan` should be loaded (select_related) or set: it names the main series.
     """
-    values, comparators = measure_series(measures, since=since, until=until, people=False)
+    values, comparators = chart_series(measures, since=since, until=until)
     return {m.pk: charts.measure_chart(m, values[m.pk], comparators[m.pk]) for m in measures}
 
 
@@ -144,7 +183,7 @@ def measure_statuses_for_plan(
     target, or no value yet), with "status_label" the word to show beside its colour. Two queries.
     `loaded`, when given, receives the Measure objects by id (to chart some without a query more).
     """
-    measures = Measure.objects.for_plan(plan).with_latest(as_of_period).order_by("code")
+    measures = read_latest(Measure.objects.for_plan(plan).with_latest(as_of_period).order_by("code"))
     links = recommendation_links(plan)
     by_recommendation: dict[int, list[dict]] = {}
     for measure in measures:

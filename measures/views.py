@@ -11,7 +11,7 @@ from plans.permissions import get_plan_for
 from . import charts, services
 from . import status as st
 from .forms import ComparatorValueForm, ConfirmImportForm, MeasureForm, UploadForm, ValueForm
-from .models import Measure, ValueImport
+from .models import Measure, ValueImport, read_latest
 from .queries import measure_series, measure_summary, recommendation_links
 
 
@@ -47,7 +47,7 @@ def _add_errors(form, error: ValidationError) -> None:
 @require_GET
 def measure_list(request: HttpRequest, slug: str) -> HttpResponse:
     plan = get_plan_for(request, slug)
-    measures = list(plan.measures.with_latest().select_related("owner").order_by("code"))
+    measures = read_latest(list(plan.measures.with_latest().select_related("owner").order_by("code")))
     summaries = {m.pk: measure_summary(m, plan_slug=plan.slug) | {"owner": m.owner} for m in measures}
     links = recommendation_links(plan)
     groups = []

@@ -177,3 +177,15 @@ def cold_process_caches():
 
     forget_process_memos()
     cache.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_features_probed(django_db_setup, django_db_blocker):
+    """SQLite finds out once per process whether it has JSON functions, with three queries the first time a
+    query uses them (the dashboard's and measures' JSON subqueries); probed here so that the query-count
+    tests count the pages, not which test happened to run first."""
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for alias in connections:
+            connections[alias].features.supports_json_field  # noqa: B018 - a cached probe

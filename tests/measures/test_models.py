@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from measures import services
 from measures import status as st
-from measures.models import Measure, MeasureValue
+from measures.models import Measure, MeasureValue, read_latest
 from measures.queries import measure_statuses_for_plan
 from tests.factories import UserFactory
 
@@ -150,10 +150,10 @@ def test_latest_and_previous_figures_skip_gaps_and_suppressed_periods(seed_measu
     record(measure, "2019-04", by, value=D("25"))
     record(measure, "2019-05", by, value=D("24"))
     record(measure, "2019-07", by, suppressed=True)
-    annotated = Measure.objects.with_latest().get(pk=measure.pk)
+    [annotated] = read_latest([Measure.objects.with_latest().get(pk=measure.pk)])
     assert (annotated.latest_value, annotated.latest_period) == (D(24), dt.date(2019, 5, 1))
     assert (annotated.previous_value, annotated.previous_period) == (D(25), dt.date(2019, 4, 1))
-    as_of_april = Measure.objects.with_latest(dt.date(2019, 4, 1)).get(pk=measure.pk)
+    [as_of_april] = read_latest([Measure.objects.with_latest(dt.date(2019, 4, 1)).get(pk=measure.pk)])
     assert as_of_april.latest_value == D(25) and as_of_april.previous_value is None
 
 
