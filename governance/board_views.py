@@ -18,6 +18,7 @@ from measures.status import impact_warning
 from plans.permissions import get_plan_for
 from plans.versioning import data_token
 
+from . import rendering
 from .dashboard import (
     STATUS_KEYS,
     STATUS_LABELS,
@@ -47,11 +48,9 @@ DIGEST_MODULES = (
 )  # fmt: skip
 DIGEST_TEMPLATES = (
     *FRAGMENTS,
-    "includes/stacked_bar.svg",
     "measures/includes/chart_figure.html",
     "measures/includes/chart.svg",
     "measures/includes/chart_table.html",
-    "measures/includes/status_tag.html",
 )
 
 
@@ -98,6 +97,7 @@ def _compute(plan, period: dt.date, board=_UNKNOWN) -> tuple[dict, Dashboard]:
             key: sum(1 for m in rec_measures if m["status"] == key) for key in ("green", "amber", "red")
         }
         rec["impact_warning"] = impact_warning(open_statuses, [m["status"] for m in rec_measures])
+        rec["html"] = rendering.recommendation_block(rec)
     off_target = {m["id"]: m for ms in measures_by_rec.values() for m in ms if m["status"] in ("red", "amber")}
     worst = sorted(off_target.values(), key=lambda m: (m["status"] != "red", m["code"]))
     charted_ids = [m["id"] for m in worst[:DASHBOARD_CHART_LIMIT]]
@@ -106,16 +106,24 @@ def _compute(plan, period: dt.date, board=_UNKNOWN) -> tuple[dict, Dashboard]:
     # its page has the whole series.
     year_before = dt.date(period.year - 1, period.month, 1)
     charts = charts_for_measures(charted, since=year_before, until=period)
+    totals = [(key, STATUS_LABELS[key], data.totals[key]) for key in STATUS_KEYS]
     context = {
         "plan": plan,
         "board": board,
         "data": data,
         "period": period,
-        "periods": [(f"{p:%Y-%m}", f"{MONTHS[p.month]} {p.year}", p == period) for p in _periods(period)],
+        "period_options": rendering.period_options(
+            [(f"{p:%Y-%m}", f"{MONTHS[p.month]} {p.year}", p == period) for p in _periods(period)]
+        ),
         "filter": DashboardFilter(None, actions=data.actions),
-        "totals": [(key, STATUS_LABELS[key], data.totals[key]) for key in STATUS_KEYS],
-        "charted": [(off_target[pk], charts.get(pk)) for pk in charted_ids],
+        "totals": totals,
+        "totals_html": rendering.totals_list(totals),
+        "status_rows_html": rendering.status_table_rows(data.recommendations, data.totals),
+        "charted": [
+            (off_target[pk], charts.get(pk), rendering.measure_status_tag(off_target[pk])) for pk in charted_ids
+        ],
         "uncharted": worst[DASHBOARD_CHART_LIMIT:],
+        "uncharted_html": rendering.measure_link_items(worst[DASHBOARD_CHART_LIMIT:]),
         "off_target_count": len(worst),
         "exception_sections": [
             (key, title, hint, [exception_item(action, key) for action in data.exceptions[key]])

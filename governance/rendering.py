@@ -15,6 +15,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import slugify
 
 from plans.tables import lead_list
 
@@ -120,3 +121,124 @@ def code_digest(modules: tuple[str, ...], templates: tuple[str, ...]) -> str:
     for name in templates:
         digest.update(Path(get_template(name).origin.name).read_bytes())
     return digest.hexdigest()[:12]
+
+
+def stacked_bar(segments, chart_id: str, label: str) -> SafeString:
+    """An accessible stacked bar (`includes/stacked_bar.svg` wraps this): `segments` from
+    `governance.dashboard._segments`, each also carrying its count as text; `label` names it."""
+    desc = ", ".join(f"{s['label']}: {s['count']}" for s in segments) or "No actions"
+    rects = format_html_join(
+        "",
+        '<rect class="app-bar app-bar--{}" x="{}" y="0" width="{}" height="10"><title>{}: {}</title></rect>',
+        ((s["key"], f"{s['x']:.3f}", f"{s['width']:.3f}", s["label"], s["count"]) for s in segments),
+    )
+    empty = (
+        "" if segments else mark_safe('<rect class="app-bar app-bar--none" x="0" y="0" width="100" height="10"></rect>')
+    )  # noqa: S308, E501 - a constant
+    return format_html(
+        '<svg class="app-stacked-bar" role="img" aria-labelledby="{0}-title {0}-desc" viewBox="0 0 100 10" '
+        'preserveAspectRatio="none" width="100%" height="28" focusable="false">\n'
+        '  <title id="{0}-title">{1}</title>\n  <desc id="{0}-desc">{2}</desc>\n  {3}{4}\n</svg>',
+        chart_id,
+        label,
+        desc,
+        rects,
+        empty,
+    )
+
+
+IMPACT_WARNING = mark_safe(  # noqa: S308 - a constant
+    '<div class="govuk-warning-text govuk-!-margin-top-2 govuk-!-margin-bottom-0">'
+    '<span class="govuk-warning-text__icon" aria-hidden="true">!</span>'
+    '<strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span>'
+    "Actions on track but measures off target</strong></div>"
+)
+
+
+def recommendation_block(rec: dict) -> SafeString:
+    """A recommendation on the dashboard: its link, the stacked bar of its actions' status, the warning when
+    its actions are on track but its measures are not, its measures' counts and the bar's key."""
+    recommendation = rec["recommendation"]
+    reference = recommendation.reference
+    counts = rec["measure_counts"]
+    measures = (
+        format_html(
+            '<p class="govuk-body-s govuk-!-margin-top-1 govuk-!-margin-bottom-0">'
+            "Measures: {} Green, {} Amber, {} Red of {}.</p>",
+            counts["green"],
+            counts["amber"],
+            counts["red"],
+            len(rec["measures"]),
+        )
+        if rec["measures"]
+        else ""
+    )
+    key = mark_safe(  # noqa: S308 - joins pieces escaped by format_html
+        '<span class="app-key-gap"></span>'.join(
+            format_html('<span class="app-key app-key--{}"></span>{} {}', s["key"], s["label"], s["count"])
+            for s in rec["segments"]
+        )
+    )
+    return format_html(
+        '<div class="govuk-!-margin-bottom-6">\n'
+        '<h3 class="govuk-heading-s govuk-!-margin-bottom-2"><a class="govuk-link" href="{}">{}. {}</a></h3>\n'
+        "{}\n{}{}\n"
+        '<p class="govuk-body-s govuk-!-margin-top-1 govuk-!-margin-bottom-0" aria-hidden="true">{}</p>\n</div>\n',
+        recommendation.get_absolute_url(),
+        reference,
+        recommendation.text,
+        stacked_bar(
+            rec["segments"], slugify(f"rec-chart-{reference}"), f"Recommendation {reference}: status of its actions"
+        ),
+        IMPACT_WARNING if rec["impact_warning"] else "",
+        measures,
+        key,
+    )
+
+
+def status_table_rows(recommendations: list[dict], totals: dict) -> SafeString:
+    """The rows of the dashboard's table of actions by status and recommendation, with the totals' row."""
+    cell = '<td class="govuk-table__cell govuk-table__cell--numeric">{}</td>'
+    columns = ("blue", "green", "amber", "red", "none")
+    rows = [
+        (rec["recommendation"].reference, *(rec["counts"][key] for key in columns), rec["actions"])
+        for rec in recommendations
+    ]
+    rows.append(("All", *(totals[key] for key in columns), totals["all"]))
+    return format_html_join(
+        "\n",
+        '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{}</th>' + cell * 6 + "</tr>",
+        rows,
+    )
+
+
+def totals_list(totals: list[tuple[str, str, int]]) -> SafeString:
+    """Each status with its count, the word beside the colour."""
+    return format_html_join(
+        "\n",
+        '<li>{} <span class="govuk-!-font-weight-bold govuk-!-font-size-24">{}</span></li>',
+        ((rag_tag(None if key == "none" else key), count) for key, _label, count in totals),
+    )
+
+
+def measure_status_tag(summary: dict) -> SafeString:
+    """A measure's status as a word and a colour (`measures/includes/status_tag.html`)."""
+    return format_html('<strong class="govuk-tag {}">{}</strong>', summary["status_tag"], summary["status_label"])
+
+
+def measure_link_items(summaries: list[dict]) -> SafeString:
+    """Measures as list items: a link and the status beside it."""
+    return format_html_join(
+        "",
+        '<li><a class="govuk-link" href="{}">{} {}</a> {}</li>',
+        ((m["url"], m["code"], m["name"], measure_status_tag(m)) for m in summaries),
+    )
+
+
+def period_options(periods: list[tuple[str, str, bool]]) -> SafeString:
+    """The reporting period's options, the chosen one selected."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((value, mark_safe(" selected") if selected else "", label) for value, label, selected in periods),  # noqa: S308
+    )
