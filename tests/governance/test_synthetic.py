@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 
 from governance.management.commands.generate_synthetic_data import PLACEHOLDER_PDF
 from governance.models import ActionUpdate, BoardPack, Evidence, Meeting
+from governance.timeline import action_evidence, action_timeline
 from measures.models import Measure, MeasureValue
 from plans.models import Action, Membership, Plan, RoleHolder
 from tests.factories import PlanFactory
@@ -64,6 +65,23 @@ def test_generates_plans_marked_as_synthetic_at_the_asked_size():
     assert set(updates.values_list("period", flat=True)) <= {m.period for m in Meeting.objects.filter(board__plan=plan)}
     assert MeasureValue.objects.filter(measure__plan=plan).count() <= 2 * 3
     assert Evidence.objects.filter(action__plan=plan).exclude(kind=Evidence.Kind.LINK).count() == 0
+
+
+def test_each_update_has_its_history_row_so_the_action_page_shows_its_months():
+    generate("--seed", "5")
+    updates = ActionUpdate.objects.filter(action__plan__slug__startswith="synthetic-")
+    history = ActionUpdate.history.filter(action__plan__slug__startswith="synthetic-")
+    assert history.count() == updates.count() > 0
+    assert set(history.values_list("id", "history_type", "history_date", "history_user_id", "status")) == {
+        (u.pk, "+", u.submitted_at, u.submitted_by_id, u.status) for u in updates
+    }
+    action = updates.order_by("-period").first().action
+    events = action_timeline(action, action_evidence(action))
+    assert sorted(e.period for e in events if e.kind == "update") == sorted(
+        action.updates.values_list("period", flat=True)
+    )
+    generate("--seed", "6")  # replacing the plans removes their history rows: none left over
+    assert ActionUpdate.history.count() == ActionUpdate.objects.count()
 
 
 def test_packs_hold_a_snapshot_and_the_placeholder_pdf_with_its_hash():

@@ -1,7 +1,8 @@
 """Synthetic plans at scale, for benchmarks: `manage.py generate_synthetic_data --plans 150 …`.
 
-Everything is written with plain bulk_create (no history rows), so 150 plans of 50 actions with
-three years of monthly updates and 30 measures take minutes, not hours. Deterministic: the same
+Everything is written with bulk_create (history rows only for the updates, which the action page's
+timeline shows), so 150 plans of 50 actions with three years of monthly updates and 30 measures take
+minutes, not hours. Deterministic: the same
 --seed gives the same plans, words and figures. Running it again first removes every plan whose
 slug starts with "synthetic-" (and the synthetic users), then writes the new ones.
 """
@@ -146,12 +147,13 @@ def month_end(period: dt.date) -> dt.date:
 
 
 def drop_synthetic() -> int:
-    """Remove every synthetic plan and user, quickly: raw-deleted updates and values, no history."""
+    """Remove every synthetic plan and user, quickly: raw-deleted updates, their history rows and values."""
     ids = list(Plan.objects.filter(slug__startswith=SLUG_PREFIX).values_list("pk", flat=True))
     with override_settings(SIMPLE_HISTORY_ENABLED=False):
         if ids:
             Evidence.objects.filter(action__plan_id__in=ids).delete()
             for queryset in (
+                ActionUpdate.history.model.objects.filter(action__plan_id__in=ids),
                 ActionUpdate.objects.filter(action__plan_id__in=ids),
                 MeasureValue.objects.filter(measure__plan_id__in=ids),
                 ComparatorValue.objects.filter(comparator__measure__plan_id__in=ids),
@@ -329,6 +331,9 @@ class Generator:
                     submitted_at=self.at(day, rng.randint(9, 17)),
                     is_demo=True,
                 )
+                # Its history row, as a lead's submission through the page writes: the action page's
+                # timeline is made from these.
+                update._history_date, update._history_user = update.submitted_at, by
                 updates.append(update)
                 if status == Rag.BLUE or rng.random() < 0.15:
                     evidence.append(update)
@@ -337,6 +342,7 @@ class Generator:
                     finished.append(action.pk)
                     break
         ActionUpdate.objects.bulk_create(updates, batch_size=BATCH)
+        ActionUpdate.history.bulk_history_create(updates, batch_size=BATCH)
         self.count("updates", updates)
         links = [
             Evidence(
@@ -476,7 +482,7 @@ class Command(BaseCommand):
     help = (
         "Write synthetic plans for benchmarks (slugs synthetic-N, titles 'Synthetic plan N', "
         'Plan.extra {"synthetic": true}, updates and evidence marked is_demo), deterministically from --seed. '
-        "Replaces any synthetic plans already there. Bulk-written, without history rows. "
+        "Replaces any synthetic plans already there. Bulk-written, with history rows for updates only. "
         f"The first {PACK_PLANS} plans' last {PACKS_PER_PLAN} meetings get a frozen pack with a real snapshot "
         f"but a placeholder PDF ({PLACEHOLDER_PDF!r} and its SHA-256), not a WeasyPrint rendering."
     )
