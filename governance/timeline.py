@@ -55,7 +55,8 @@ def action_timeline(action: Action, evidence: list[Evidence]) -> list[Event]:
         if item.update_id:
             by_update.setdefault(item.update_id, []).append(item)
 
-    records = ActionUpdate.history.filter(action_id=action.pk).select_related("history_user", "submitted_by")
+    # An update's author is who submitted it (not who wrote the history row): no need for history_user.
+    records = ActionUpdate.history.filter(action_id=action.pk).select_related("submitted_by")
     for record in records.order_by("history_date"):
         if record.history_type == "-":
             continue

@@ -23,6 +23,7 @@ from .flags import action_flags, read_status, with_status
 from .forms import CloseActionForm, EditActionForm, EvidenceForm, UpdateForm, WithdrawActionForm, WithdrawEvidenceForm
 from .meetings import action_challenges
 from .models import RAG_DEFINITIONS, ActionUpdate, Evidence, Rag
+from .rendering import timeline_items
 from .timeline import action_evidence, action_timeline
 
 
@@ -32,15 +33,16 @@ def _leads_prefetch():
 
 def _get_action(request: HttpRequest, slug: str, pk: int, perm: str = "plans.access_plan", *, period=None) -> Action:
     plan = get_plan_for(request, slug)
-    queryset = Action.objects.select_related("recommendation", "superseded_by", "closed_by").prefetch_related(
-        _leads_prefetch()
-    )
+    # Who closed it and what superseded it are read only for the few actions that have them (one query each).
+    queryset = Action.objects.select_related("recommendation").prefetch_related(_leads_prefetch())
     if period is not None:
         queryset = with_status(queryset, period)
     action = get_in_plan_or_404(request, plan, queryset, plan=plan, pk=pk)
     if period is not None:
         read_status([action], period)
     action.plan = action.recommendation.plan = plan
+    if action.superseded_by_id:
+        action.superseded_by.plan = plan  # its link needs the plan's slug
     require(request.user, perm, action, request=request)
     return action
 
@@ -71,6 +73,8 @@ def action_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     action = _get_action(request, slug, pk, period=period)
     statements = list(action.statements.order_by("order"))
     evidence = action_evidence(action)
+    timeline = action_timeline(action, evidence)
+    timeline_items(timeline, action.plan)
     user = request.user
     return render(
         request,
@@ -87,7 +91,7 @@ def action_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "outcomes": [s for s in statements if s.kind == Statement.Kind.OUTCOME],
             "measures": [s for s in statements if s.kind == Statement.Kind.MEASURE],
             "evidence": [item for item in evidence if not item.withdrawn_at],
-            "timeline": action_timeline(action, evidence),
+            "timeline": timeline,
             "challenges": action_challenges(action),
             "can_update": user.has_perm("plans.submit_update", action),
             "can_manage": user.has_perm("plans.manage_plan", action.plan),
