@@ -122,10 +122,16 @@ def build_dashboard(plan: Plan, period: dt.date, *, actions_queryset=None) -> Da
     challenges = list(
         Challenge.objects.filter(action__plan=plan)
         .exclude(status=Challenge.Status.CLOSED)
-        .select_related("action", "raised_by")
+        .select_related("raised_by")
         .order_by("raised_at")
     )
+    # Each challenge's action is one of those loaded above (no join for them); only a dashboard of some of
+    # the plan's actions (`actions_queryset`) may need others.
+    by_pk = {action.pk: action for action in actions}
+    if missing := {c.action_id for c in challenges} - by_pk.keys():
+        by_pk |= Action.objects.in_bulk(missing)
     for challenge in challenges:
+        challenge.action = by_pk[challenge.action_id]
         challenge.action.plan = plan  # its link needs the plan's slug
     decisions_overdue = list(
         Decision.objects.filter(meeting__board__plan=plan, status=Decision.Status.OPEN, due__lt=timezone.localdate())

@@ -8,6 +8,7 @@
 """
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -58,6 +59,11 @@ def read_status(actions, period: dt.date) -> None:
         action.period_reason = row["reason"] if this else None
 
 
+@functools.lru_cache(maxsize=256)
+def _two_periods_before(period: dt.date) -> dt.date:
+    return previous_period(previous_period(period))
+
+
 def action_flags(action: Action, period: dt.date) -> list[Flag]:
     """Flags for an action read by `read_status` (or given the same attributes)."""
     period = month_start(period)
@@ -75,7 +81,7 @@ def action_flags(action: Action, period: dt.date) -> list[Flag]:
         latest = getattr(action, "latest_period", None)
         if getattr(action, "period_update_id", None) is None:
             flags.append(NO_UPDATE)
-        if latest is not None and latest <= previous_period(previous_period(period)):
+        if latest is not None and latest <= _two_periods_before(period):
             flags.append(STALE)
     if action.has_slipped:
         flags.append(SLIPPED)

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from django.template.defaultfilters import linebreaksbr
 from django.template.loader import get_template
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.timezone import template_localtime
 
+from plans.links import pk_url_maker
 from plans.tables import lead_list
 
 RAG_TAGS = {
@@ -61,9 +61,7 @@ def first_words(text: str, count: int) -> str:
 
 def action_url_maker(plan) -> Callable[[int], str]:
     """The action page's address for an action id: `reverse` once for the plan instead of once per action."""
-    sample = reverse("governance:action_detail", args=[plan.slug, 0])
-    head, tail = sample.rsplit("/0/", 1)
-    return lambda pk: f"{head}/{pk}/{tail}"
+    return pk_url_maker("governance:action_detail", plan.slug)
 
 
 def decorate_actions(actions, plan) -> None:

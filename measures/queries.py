@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db.models import Q
 from django.urls import reverse
 
+from plans.links import pk_url_maker
 from plans.models import Plan
 
 from . import charts
@@ -119,8 +120,9 @@ def charts_for_measures(
     return {m.pk: charts.measure_chart(m, values[m.pk], comparators[m.pk]) for m in measures}
 
 
-def measure_summary(measure: Measure, *, plan_slug: str) -> dict:
-    """A measure's latest figure, status and direction, from `Measure.objects.with_latest()`."""
+def measure_summary(measure: Measure, *, plan_slug: str, url: str | None = None) -> dict:
+    """A measure's latest figure, status and direction, from `Measure.objects.with_latest()`; `url` is its
+    page's address when the caller has made it already."""
     latest, previous = measure.latest_value, measure.previous_value
     status = measure.status_of(latest)
     since_previous = st.direction(latest, previous, polarity=measure.polarity)
@@ -135,7 +137,7 @@ def measure_summary(measure: Measure, *, plan_slug: str) -> dict:
         "id": measure.pk,
         "code": measure.code,
         "name": measure.name,
-        "url": reverse("measures:measure_detail", args=[plan_slug, measure.pk]),
+        "url": url or reverse("measures:measure_detail", args=[plan_slug, measure.pk]),
         "unit": measure.unit,
         "has_target": measure.target is not None,
         "target": measure.format(measure.target),
@@ -185,12 +187,13 @@ def measure_statuses_for_plan(
     """
     measures = read_latest(Measure.objects.for_plan(plan).with_latest(as_of_period).order_by("code"))
     links = recommendation_links(plan)
+    url_of = pk_url_maker("measures:measure_detail", plan.slug)
     by_recommendation: dict[int, list[dict]] = {}
     for measure in measures:
         measure.plan = plan
         if loaded is not None:
             loaded[measure.pk] = measure
-        summary = measure_summary(measure, plan_slug=plan.slug)
+        summary = measure_summary(measure, plan_slug=plan.slug, url=url_of(measure.pk))
         for recommendation_id in sorted(links.get(measure.pk, ())):
             by_recommendation.setdefault(recommendation_id, []).append(summary)
     return by_recommendation
