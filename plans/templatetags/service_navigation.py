@@ -2,9 +2,10 @@
 language's nested `if`s and `url` tags cost the shell about a millisecond a page."""
 
 from django import template
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from plans.links import cached_reverse
 
 register = template.Library()
 FALLBACK = '<strong class="govuk-service-navigation__active-fallback">{}</strong>'
@@ -40,13 +41,13 @@ def service_navigation(context) -> SafeString:
     items = [
         _item(
             "Plans",
-            reverse("plans:home"),
+            cached_reverse("plans:home"),
             active=nav == "plans" or view_name == "plans:home",
             current=_current(view_name, "plans:home", nav == "plans"),
         ),
         _item(
             "My actions",
-            reverse("governance:my_actions"),
+            cached_reverse("governance:my_actions"),
             active=nav == "my_actions",
             current=_current(view_name, "governance:my_actions", nav == "my_actions"),
         ),
@@ -64,7 +65,7 @@ def service_navigation(context) -> SafeString:
             items.append(
                 _item(
                     label,
-                    reverse(view, args=[plan.slug]),
+                    cached_reverse(view, plan.slug),
                     active=active,
                     current=_current(view_name, view, nav == key, section_is_true=section_is_true),
                 )

@@ -1,7 +1,7 @@
 import pytest
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 
-from plans.links import pk_url_maker
+from plans.links import cached_reverse, pk_url_maker
 
 
 @pytest.mark.parametrize(
@@ -17,3 +17,15 @@ def test_the_maker_gives_what_reverse_gives_for_every_id(viewname, args):
 def test_an_id_is_always_a_number_in_the_address():
     with pytest.raises(ValueError):
         pk_url_maker("governance:action_detail", "a-plan")("1/../../admin")
+
+
+def test_cached_reverse_follows_the_script_prefix():
+    assert cached_reverse("governance:action_detail", "a-plan", 3) == reverse(
+        "governance:action_detail", args=["a-plan", 3]
+    )
+    try:
+        set_script_prefix("/tracker/")
+        assert cached_reverse("plans:home") == "/tracker/"
+    finally:
+        set_script_prefix("/")
+    assert cached_reverse("plans:home") == "/"
