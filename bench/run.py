@@ -7,8 +7,9 @@ db.sqlite3). Generates the scale's synthetic plans (kept and reused when they ar
 collects static files into a temporary STATIC_ROOT, starts gunicorn with DEBUG off and the TLS
 settings on (every request carries X-Forwarded-Proto: https), signs in a bench user (a board member
 and lead of the first plan) by writing a session, and runs wrk (1 and 10 connections, three runs
-each, the median kept) on every page. Writes bench/results/<date>-<scale>.json and prints a table.
-Every request goes to 127.0.0.1 only; gunicorn is stopped at the end whatever happens.
+each, the median kept) on every page, with a run of healthz beside each page's runs for its ratio.
+Writes bench/results/<date>-<scale>.json and prints a table. Every request goes to 127.0.0.1 only;
+gunicorn is stopped at the end whatever happens.
 """
 
 import argparse
@@ -302,6 +303,9 @@ def gunicorn(static_root: str, **env: str):
 
 
 def measure_pages(wrk: str, port: int, pages: dict, cookie: str, smoke: bool) -> dict[str, dict]:
+    """Each page at 1 and 10 connections (three runs each, the medians kept), with a run of `healthz` just
+    before each page's runs: a page's ratio is to the baseline measured beside it, so the machine's speed
+    drifting during the benchmark (healthz moved by a third between runs here) does not move the ratios."""
     seconds = 2 if smoke else int(os.environ.get("BENCH_SECONDS", "5"))
     plan = [(1, 1)] if smoke else [(1, 3), (10, 3)]
     results: dict[str, dict] = {}
@@ -313,15 +317,21 @@ def measure_pages(wrk: str, port: int, pages: dict, cookie: str, smoke: bool) ->
             wrk_run(wrk, port, path, cookie, 10, 1)  # warm-up: every worker sees the page
         results[key] = {}
         for connections, runs in plan:
+            beside = None
+            if key != "healthz" and not smoke:
+                beside = wrk_run(wrk, port, pages["healthz"], cookie, connections, seconds)["rps"]
             found = [wrk_run(wrk, port, path, cookie, connections, seconds) for _ in range(runs)]
-            results[key][str(connections)] = {
+            row = {
                 name: round(statistics.median(r[name] for r in found), 2)
                 for name in ("rps", "p50_ms", "p95_ms", "p99_ms")
             } | {"errors": sum(r["errors"] for r in found)}
-            print(f"  {key:18} c={connections:<3} {results[key][str(connections)]}")
+            if beside is not None:
+                row["healthz_rps"] = round(beside, 2)
+            results[key][str(connections)] = row
+            print(f"  {key:18} c={connections:<3} {row}")
     for values in results.values():
         for connections, row in values.items():
-            base = results["healthz"][connections]["rps"]
+            base = row.get("healthz_rps") or results["healthz"][connections]["rps"]
             row["ratio_to_healthz"] = round(row["rps"] / base, 3) if base else 0.0
     return results
 
