@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from plans.compiled import CompiledQuery
 from plans.concurrency import guarded_save
 from plans.models import Action, Plan, Role, RoleHolder
 
@@ -184,11 +185,20 @@ def challenge_close(*, challenge: Challenge, by, expected_version: int) -> Chall
     return challenge
 
 
+# Compiled once (plans/compiled.py): its four joins cost more to compile than to run, on every action page.
+_CHALLENGES = CompiledQuery(
+    lambda action_id: (
+        Challenge.objects.filter(action_id=action_id)
+        .select_related("raised_by", "responded_by", "closed_by", "meeting")
+        .order_by("-raised_at")
+    ),
+    action_id=(-301, -302),
+)
+
+
 def action_challenges(action: Action) -> list[Challenge]:
     """An action's challenges, open ones first, for `governance/includes/challenges.html` (one query)."""
-    challenges = list(
-        action.challenges.select_related("raised_by", "responded_by", "closed_by", "meeting").order_by("-raised_at")
-    )
+    challenges = _CHALLENGES(action_id=action.pk)
     challenges.sort(key=lambda c: not c.is_open)  # stable: newest first within open, then closed
     for challenge in challenges:
         challenge.action = action  # the caller's instance, with its prefetched leads

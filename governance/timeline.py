@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
+from plans.compiled import CompiledQuery
 from plans.models import Action
 
 from .models import ActionUpdate, Evidence, Rag
@@ -39,9 +40,34 @@ def _shown(model, name: str, value) -> str:
     return str(choices.get(value, value))
 
 
+# The action page's queries, compiled once (plans/compiled.py): compiling them cost more than running them.
+_ACTION_IDS = (-201, -202)
+_EVIDENCE = CompiledQuery(
+    lambda action_id: (
+        Evidence.objects.filter(action_id=action_id)
+        .select_related("added_by", "withdrawn_by")
+        .order_by("-evidence_date", "-added_at")
+    ),
+    action_id=_ACTION_IDS,
+)
+# An update's author is who submitted it (not who wrote the history row): no need for history_user.
+_UPDATE_HISTORY = CompiledQuery(
+    lambda action_id: (
+        ActionUpdate.history.filter(action_id=action_id).select_related("submitted_by").order_by("history_date")
+    ),
+    action_id=_ACTION_IDS,
+)
+_ACTION_HISTORY = CompiledQuery(
+    lambda action_id: (
+        Action.history.filter(id=action_id).select_related("history_user").order_by("history_date", "history_id")
+    ),
+    action_id=_ACTION_IDS,
+)
+
+
 def action_evidence(action: Action) -> list[Evidence]:
     """All the action's evidence, withdrawn too (one query; the page and the timeline share it)."""
-    items = list(action.evidence.select_related("added_by", "withdrawn_by").order_by("-evidence_date", "-added_at"))
+    items = _EVIDENCE(action_id=action.pk)
     for item in items:
         item.action = action  # its permissions read the action's prefetched leads
     return items
@@ -55,9 +81,7 @@ def action_timeline(action: Action, evidence: list[Evidence]) -> list[Event]:
         if item.update_id:
             by_update.setdefault(item.update_id, []).append(item)
 
-    # An update's author is who submitted it (not who wrote the history row): no need for history_user.
-    records = ActionUpdate.history.filter(action_id=action.pk).select_related("submitted_by")
-    for record in records.order_by("history_date"):
+    for record in _UPDATE_HISTORY(action_id=action.pk):
         if record.history_type == "-":
             continue
         verb = "submitted" if record.history_type == "+" else "revised"
@@ -89,7 +113,7 @@ def action_timeline(action: Action, evidence: list[Evidence]) -> list[Event]:
                       heading="Evidence withdrawn", evidence=[item], note=item.withdrawn_reason)
             )  # fmt: skip
 
-    history = list(action.history.select_related("history_user").order_by("history_date", "history_id"))
+    history = _ACTION_HISTORY(action_id=action.pk)
     for previous, record in zip(history, history[1:], strict=False):
         delta = record.diff_against(previous)
         changes = [

@@ -1,11 +1,12 @@
 """Pages that combine the plan with its monitoring: the action page, My actions, updates, evidence."""
 
+import datetime as dt
 from itertools import groupby
 
 from django.contrib import messages
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.db.models import Prefetch
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import get_valid_filename
 from django.views.decorators.http import require_GET, require_http_methods
@@ -14,32 +15,50 @@ import audit
 from measures.models import Measure
 from measures.queries import charts_for_measures, measure_statuses_for_plan
 from measures.status import impact_warning
+from plans.compiled import CompiledQuery
 from plans.concurrency import EditConflict
-from plans.models import Action, ActionLead, Recommendation, Statement, attach_leads
+from plans.models import Action, Recommendation, Statement, attach_leads
 from plans.permissions import get_in_plan_or_404, get_plan_for, require
 
 from . import services
 from .flags import action_flags, read_status, with_status
 from .forms import CloseActionForm, EditActionForm, EvidenceForm, UpdateForm, WithdrawActionForm, WithdrawEvidenceForm
 from .meetings import action_challenges
-from .models import RAG_DEFINITIONS, ActionUpdate, Evidence, Rag
+from .models import RAG_DEFINITIONS, ActionUpdate, Evidence, Rag, month_start
 from .rendering import timeline_items
 from .timeline import action_evidence, action_timeline
 
-
-def _leads_prefetch():
-    return Prefetch("action_leads", queryset=ActionLead.objects.select_related("role").order_by("order"))
+# An action of a plan, with its recommendation (and its latest update up to a period): compiled once.
+_IDS, _PERIODS = (-101, -102), (dt.date(1901, 1, 1), dt.date(1902, 2, 1))
+_ACTION = CompiledQuery(
+    lambda plan_id, pk: Action.objects.select_related("recommendation").filter(plan_id=plan_id, pk=pk),
+    plan_id=_IDS,
+    pk=(-103, -104),
+)
+_ACTION_WITH_STATUS = CompiledQuery(
+    lambda plan_id, pk, period: with_status(
+        Action.objects.select_related("recommendation").filter(plan_id=plan_id, pk=pk), period
+    ),
+    plan_id=_IDS,
+    pk=(-103, -104),
+    period=_PERIODS,
+)
 
 
 def _get_action(request: HttpRequest, slug: str, pk: int, perm: str = "plans.access_plan", *, period=None) -> Action:
     plan = get_plan_for(request, slug)
-    # Who closed it and what superseded it are read only for the few actions that have them (one query each).
-    queryset = Action.objects.select_related("recommendation").prefetch_related(_leads_prefetch())
-    if period is not None:
-        queryset = with_status(queryset, period)
-    action = get_in_plan_or_404(request, plan, queryset, plan=plan, pk=pk)
+    if period is None:
+        found = _ACTION(plan_id=plan.pk, pk=pk)
+    else:
+        found = _ACTION_WITH_STATUS(plan_id=plan.pk, pk=pk, period=month_start(period))
+    if not found:
+        get_in_plan_or_404(request, plan, Action, plan=plan, pk=pk)  # records the miss and answers 404
+        raise Http404("Not found.")
+    action = found[0]
     if period is not None:
         read_status([action], period)
+    attach_leads([action])
+    # Who closed it and what superseded it are read only for the few actions that have them (one query each).
     action.plan = action.recommendation.plan = plan
     if action.superseded_by_id:
         action.superseded_by.plan = plan  # its link needs the plan's slug
