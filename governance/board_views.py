@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from measures.models import Measure
 from measures.queries import charts_for_measures, measure_statuses_for_plan
 from measures.status import impact_warning
+from plans.compiled import CompiledQuery
 from plans.permissions import get_plan_for
 from plans.versioning import data_token
 
@@ -61,6 +62,15 @@ def _cache_keys(plan, period: dt.date | None) -> tuple[str, str]:
     today = f"{timezone.localdate():%Y-%m-%d}"
     version = code_digest(DIGEST_MODULES, DIGEST_TEMPLATES)
     return f"dashboard:{version}:{stem}:{today}", f"dashboard-data:{version}:{stem}:{today}"
+
+
+# The plan's latest meeting with its board: the default period. Compiled once per process (plans/compiled.py).
+_LATEST_MEETING = CompiledQuery(
+    lambda plan_id: (
+        Meeting.objects.filter(board__plan_id=plan_id).select_related("board__chair_role").order_by("-date")[:1]
+    ),
+    plan_id=(-601, -602),
+)
 
 
 def _periods(period: dt.date) -> list[dt.date]:
@@ -155,9 +165,7 @@ def dashboard_bundle(plan, period: dt.date | None) -> tuple[dict, SimpleLazyObje
     if bundle is None:
         if period is None:
             # The latest meeting gives the period and the board in one query.
-            meeting = (
-                Meeting.objects.filter(board__plan=plan).select_related("board__chair_role").order_by("-date").first()
-            )
+            meeting = next(iter(_LATEST_MEETING(plan_id=plan.pk)), None)
             if meeting is not None:
                 bundle, data = _compute(plan, meeting.period, board=meeting.board)
             else:

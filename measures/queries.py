@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db.models import Q
 from django.urls import reverse
 
+from plans.compiled import CompiledQuery
 from plans.links import pk_url_maker
 from plans.models import Plan
 
@@ -176,6 +177,14 @@ def recommendation_links(plan: Plan) -> dict[int, set[int]]:
     return links
 
 
+# A plan's measures with their figures up to a period, compiled once per process (plans/compiled.py).
+_MEASURES_AS_OF = CompiledQuery(
+    lambda plan_id, as_of: Measure.objects.filter(plan_id=plan_id).with_latest(as_of).order_by("code"),
+    plan_id=(-501, -502),
+    as_of=(dt.date(1901, 1, 1), dt.date(1902, 2, 1)),
+)
+
+
 def measure_statuses_for_plan(
     plan: Plan, as_of_period: dt.date | None = None, *, loaded: dict[int, Measure] | None = None
 ) -> dict[int, list[dict]]:
@@ -185,7 +194,10 @@ def measure_statuses_for_plan(
     target, or no value yet), with "status_label" the word to show beside its colour. Two queries.
     `loaded`, when given, receives the Measure objects by id (to chart some without a query more).
     """
-    measures = read_latest(Measure.objects.for_plan(plan).with_latest(as_of_period).order_by("code"))
+    if as_of_period is None:
+        measures = read_latest(Measure.objects.for_plan(plan).with_latest().order_by("code"))
+    else:
+        measures = read_latest(_MEASURES_AS_OF(plan_id=plan.pk, as_of=as_of_period))
     links = recommendation_links(plan)
     url_of = pk_url_maker("measures:measure_detail", plan.slug)
     by_recommendation: dict[int, list[dict]] = {}

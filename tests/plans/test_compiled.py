@@ -152,3 +152,74 @@ def test_text_values_are_passed_as_given(seed_plan):
 def test_an_id_too_large_for_any_column_finds_nothing(seed_plan, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert _ACTION(plan_id=seed_plan.pk, pk=2**64) == [] == list(Action.objects.filter(pk=2**64))
+
+
+def test_each_compiled_query_of_the_dashboard_gives_what_the_orm_gives(seed_plan, history, plan_manager):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from governance import dashboard as gd
+    from governance.board_views import _LATEST_MEETING
+    from governance.models import Board, Decision, Meeting
+    from measures.models import Measure, MeasureValue
+    from measures.queries import _MEASURES_AS_OF
+    from plans.models import ActionLead
+
+    call_command("loaddata", "seed_board", "seed_measures", verbosity=0)
+    board = Board.objects.get(plan=seed_plan)
+    meeting = Meeting.objects.create(
+        board=board, date=dt.date(2019, 10, 20), period=PERIOD, cutoff=dt.date(2019, 10, 14)
+    )
+    Decision.objects.create(meeting=meeting, text="Late.", due=dt.date(2019, 9, 1), owner_role=board.chair_role)
+    Decision.objects.create(meeting=meeting, text="Not yet.", due=dt.date(2030, 1, 1))
+    measure = Measure.objects.filter(plan=seed_plan).order_by("code").first()
+    for month, value in ((8, "12.5"), (9, "14"), (10, None)):
+        MeasureValue.objects.create(
+            measure=measure,
+            period=dt.date(2019, month, 1),
+            value=value,
+            suppressed=value is None,
+            entered_by=plan_manager,
+        )
+    plan_id, today = seed_plan.pk, timezone.localdate()
+    orm_actions = gd._actions_with_status(Action.objects.filter(plan_id=plan_id), PERIOD, LAST_PERIOD)
+    pairs = [
+        (gd._ACTIONS(plan_id=plan_id, period=PERIOD, previous=LAST_PERIOD), orm_actions, ("recommendation",)),
+        (
+            gd._LEADS(plan_id=plan_id),
+            ActionLead.objects.filter(action__plan_id=plan_id).select_related("role").order_by("action_id", "order"),
+            ("role",),
+        ),
+        (
+            gd._OPEN_CHALLENGES(plan_id=plan_id),
+            Challenge.objects.filter(action__plan_id=plan_id)
+            .exclude(status="closed")
+            .select_related("raised_by")
+            .order_by("raised_at"),
+            ("raised_by",),
+        ),
+        (
+            gd._DECISIONS_PAST_DUE(plan_id=plan_id, today=today),
+            Decision.objects.filter(meeting__board__plan_id=plan_id, status="open", due__lt=today)
+            .select_related("owner_role", "meeting")
+            .order_by("due"),
+            ("owner_role", "meeting"),
+        ),
+        (
+            _MEASURES_AS_OF(plan_id=plan_id, as_of=PERIOD),
+            Measure.objects.filter(plan_id=plan_id).with_latest(PERIOD).order_by("code"),
+            (),
+        ),
+        (
+            _LATEST_MEETING(plan_id=plan_id),
+            Meeting.objects.filter(board__plan_id=plan_id).select_related("board__chair_role").order_by("-date")[:1],
+            ("board",),
+        ),
+    ]
+    for got, queryset, related in pairs:
+        expected = [state(obj, *related) for obj in queryset]
+        assert [state(obj, *related) for obj in got] == expected
+        assert expected
+    [latest] = [m for m in _MEASURES_AS_OF(plan_id=plan_id, as_of=PERIOD) if m.pk == measure.pk]
+    assert latest.latest_figure == {"value": latest.latest_figure["value"], "period": "2019-09-01"}
+    assert [d.text for d in gd._DECISIONS_PAST_DUE(plan_id=plan_id, today=today)] == ["Late."]
