@@ -49,6 +49,24 @@ def _window(since: dt.date | None, until: dt.date | None) -> Q:
     return window
 
 
+def _comparator_values(queryset):
+    return queryset.select_related("comparator").order_by(
+        "comparator__order", "comparator__name", "period", "period_kind"
+    )
+
+
+_ONE_MEASURE_VALUES = CompiledQuery(
+    lambda measure_id: (
+        MeasureValue.objects.filter(measure_id=measure_id).select_related("entered_by").order_by("period")
+    ),
+    measure_id=(-701, -702),
+)
+_ONE_MEASURE_COMPARATORS = CompiledQuery(
+    lambda measure_id: _comparator_values(ComparatorValue.objects.filter(comparator__measure_id=measure_id)),
+    measure_id=(-703, -704),
+)
+
+
 def measure_series(
     measures: list[Measure], *, since: dt.date | None = None, until: dt.date | None = None, people: bool = True
 ) -> tuple[dict[int, list], dict[int, list[ComparatorSeries]]]:
@@ -58,15 +76,21 @@ def measure_series(
     ids = [m.pk for m in measures]
     by_id = {m.pk: m for m in measures}
     values: dict[int, list] = {pk: [] for pk in ids}
-    rows = MeasureValue.objects.filter(window, measure_id__in=ids).order_by("period")
-    for item in rows.select_related("entered_by") if people else rows:
+    # A measure's page asks for one measure's whole series: those two queries are compiled once.
+    whole_one = len(ids) == 1 and since is None and until is None and people
+    if whole_one:
+        rows = _ONE_MEASURE_VALUES(measure_id=ids[0])
+    else:
+        rows = MeasureValue.objects.filter(window, measure_id__in=ids).order_by("period")
+        rows = rows.select_related("entered_by") if people else rows
+    for item in rows:
         item.measure = by_id[item.measure_id]
         values[item.measure_id].append(item)
     comparators: dict[int, dict[int, ComparatorSeries]] = {pk: {} for pk in ids}
     rows = (
-        ComparatorValue.objects.filter(window, comparator__measure_id__in=ids)
-        .select_related("comparator")
-        .order_by("comparator__order", "comparator__name", "period", "period_kind")
+        _ONE_MEASURE_COMPARATORS(measure_id=ids[0])
+        if whole_one
+        else _comparator_values(ComparatorValue.objects.filter(window, comparator__measure_id__in=ids))
     )
     for item in rows:
         measure = by_id[item.comparator.measure_id]

@@ -223,3 +223,46 @@ def test_each_compiled_query_of_the_dashboard_gives_what_the_orm_gives(seed_plan
     [latest] = [m for m in _MEASURES_AS_OF(plan_id=plan_id, as_of=PERIOD) if m.pk == measure.pk]
     assert latest.latest_figure == {"value": latest.latest_figure["value"], "period": "2019-09-01"}
     assert [d.text for d in gd._DECISIONS_PAST_DUE(plan_id=plan_id, today=today)] == ["Late."]
+
+
+def test_each_compiled_query_of_the_measure_page_gives_what_the_orm_gives(seed_plan, plan_manager):
+    from django.core.management import call_command
+
+    from measures.models import Comparator, ComparatorValue, Measure, MeasureValue
+    from measures.queries import _ONE_MEASURE_COMPARATORS, _ONE_MEASURE_VALUES, _comparator_values
+    from measures.views import _MEASURE
+
+    call_command("loaddata", "seed_measures", verbosity=0)
+    measure = Measure.objects.filter(plan=seed_plan).order_by("code").first()
+    for month, value in ((8, "12.5"), (9, "14"), (10, None)):
+        MeasureValue.objects.create(
+            measure=measure,
+            period=dt.date(2019, month, 1),
+            value=value,
+            suppressed=value is None,
+            entered_by=plan_manager,
+        )
+    england = Comparator.objects.create(measure=measure, name="England")
+    ComparatorValue.objects.create(comparator=england, period=dt.date(2019, 1, 1), value="13.1")
+    pairs = [
+        (
+            _MEASURE(plan_id=seed_plan.pk, pk=measure.pk),
+            Measure.objects.select_related("owner").filter(pk=measure.pk),
+            ("owner",),
+        ),
+        (
+            _ONE_MEASURE_VALUES(measure_id=measure.pk),
+            MeasureValue.objects.filter(measure=measure).select_related("entered_by").order_by("period"),
+            ("entered_by",),
+        ),
+        (
+            _ONE_MEASURE_COMPARATORS(measure_id=measure.pk),
+            _comparator_values(ComparatorValue.objects.filter(comparator__measure=measure)),
+            ("comparator",),
+        ),
+    ]
+    for got, queryset, related in pairs:
+        expected = [state(obj, *related) for obj in queryset]
+        assert [state(obj, *related) for obj in got] == expected
+        assert expected
+    assert _MEASURE(plan_id=seed_plan.pk + 1000, pk=measure.pk) == []
