@@ -70,6 +70,10 @@ class CompiledQuery:
     def __call__(self, *, using: str = "default", **values) -> list:
         if values.keys() != self.samples.keys():
             raise TypeError(f"give exactly {sorted(self.samples)}")
+        for name, value in values.items():
+            # The same kind as the samples: a datetime where a date was compiled would be written otherwise.
+            if type(value) is not type(self.samples[name][0]):
+                raise TypeError(f"{name}: expected {type(self.samples[name][0]).__name__}, got {type(value).__name__}")
         if any(isinstance(value, int) and not _INT64[0] <= value <= _INT64[1] for value in values.values()):
             return []  # no column holds such a number (the ORM finds nothing without asking, as here)
         prepared = self._prepared.get(using) or self._prepare(using)

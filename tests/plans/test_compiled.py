@@ -266,3 +266,8 @@ def test_each_compiled_query_of_the_measure_page_gives_what_the_orm_gives(seed_p
         assert [state(obj, *related) for obj in got] == expected
         assert expected
     assert _MEASURE(plan_id=seed_plan.pk + 1000, pk=measure.pk) == []
+
+
+def test_a_value_of_another_kind_than_its_samples_is_refused(seed_plan):
+    with pytest.raises(TypeError, match="period: expected date, got datetime"):
+        _ACTION_WITH_STATUS(plan_id=seed_plan.pk, pk=1, period=dt.datetime(2019, 10, 1))
