@@ -29,6 +29,19 @@ def state(obj, *related: str) -> dict:
     return found
 
 
+def measure_with_figures(plan, by):
+    """The plan's first measure (from the seed_measures fixture) with August and September 2019 figures and
+    October suppressed."""
+    from measures.models import Measure, MeasureValue
+
+    measure = Measure.objects.filter(plan=plan).order_by("code").first()
+    for month, value in ((8, "12.5"), (9, "14"), (10, None)):
+        MeasureValue.objects.create(
+            measure=measure, period=dt.date(2019, month, 1), value=value, suppressed=value is None, entered_by=by
+        )
+    return measure
+
+
 @pytest.fixture
 def history(seed_plan, lead, board_member, plan_manager):
     """Updates over two periods (one revised), evidence, a changed action and two challenges."""
@@ -161,7 +174,7 @@ def test_each_compiled_query_of_the_dashboard_gives_what_the_orm_gives(seed_plan
     from governance import dashboard as gd
     from governance.board_views import _LATEST_MEETING
     from governance.models import Board, Decision, Meeting
-    from measures.models import Measure, MeasureValue
+    from measures.models import Measure
     from measures.queries import _MEASURES_AS_OF
     from plans.models import ActionLead
 
@@ -172,15 +185,7 @@ def test_each_compiled_query_of_the_dashboard_gives_what_the_orm_gives(seed_plan
     )
     Decision.objects.create(meeting=meeting, text="Late.", due=dt.date(2019, 9, 1), owner_role=board.chair_role)
     Decision.objects.create(meeting=meeting, text="Not yet.", due=dt.date(2030, 1, 1))
-    measure = Measure.objects.filter(plan=seed_plan).order_by("code").first()
-    for month, value in ((8, "12.5"), (9, "14"), (10, None)):
-        MeasureValue.objects.create(
-            measure=measure,
-            period=dt.date(2019, month, 1),
-            value=value,
-            suppressed=value is None,
-            entered_by=plan_manager,
-        )
+    measure = measure_with_figures(seed_plan, plan_manager)
     plan_id, today = seed_plan.pk, timezone.localdate()
     orm_actions = gd._actions_with_status(Action.objects.filter(plan_id=plan_id), PERIOD, LAST_PERIOD)
     pairs = [
@@ -233,15 +238,7 @@ def test_each_compiled_query_of_the_measure_page_gives_what_the_orm_gives(seed_p
     from measures.views import _MEASURE
 
     call_command("loaddata", "seed_measures", verbosity=0)
-    measure = Measure.objects.filter(plan=seed_plan).order_by("code").first()
-    for month, value in ((8, "12.5"), (9, "14"), (10, None)):
-        MeasureValue.objects.create(
-            measure=measure,
-            period=dt.date(2019, month, 1),
-            value=value,
-            suppressed=value is None,
-            entered_by=plan_manager,
-        )
+    measure = measure_with_figures(seed_plan, plan_manager)
     england = Comparator.objects.create(measure=measure, name="England")
     ComparatorValue.objects.create(comparator=england, period=dt.date(2019, 1, 1), value="13.1")
     pairs = [
