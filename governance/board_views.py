@@ -1,6 +1,5 @@
 """The Improvement Board's pages: the dashboard (a board member's home page)."""
 
-import calendar
 import datetime as dt
 
 from django.conf import settings
@@ -35,7 +34,6 @@ from .rendering import code_digest, decorate_actions, exception_item
 
 # The dashboard charts at most this many measures off target (worst first); the rest are listed with links.
 DASHBOARD_CHART_LIMIT = 6
-MONTHS = list(calendar.month_name)  # English month names, as the dates elsewhere
 FRAGMENTS = [
     "governance/includes/dashboard_controls.html",
     "governance/includes/dashboard_summary.html",
@@ -123,7 +121,7 @@ def _compute(plan, period: dt.date, board=_UNKNOWN) -> tuple[dict, Dashboard]:
         "data": data,
         "period": period,
         "period_options": rendering.period_options(
-            [(f"{p:%Y-%m}", f"{MONTHS[p.month]} {p.year}", p == period) for p in _periods(period)]
+            [(f"{p:%Y-%m}", f"{rendering.MONTH_NAMES[p.month]} {p.year}", p == period) for p in _periods(period)]
         ),
         "filter": DashboardFilter(None, actions=data.actions),
         "totals": totals,

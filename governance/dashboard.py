@@ -77,10 +77,10 @@ class Dashboard:
     decisions_overdue: list[Decision] = field(default_factory=list)
 
 
-def _actions_with_status(queryset, period: dt.date, previous: dt.date):
+def _actions_with_status(plan_id: int, period: dt.date, previous: dt.date):
     last_update = ActionUpdate.objects.filter(action=OuterRef("pk"), period=previous).order_by()
     return (
-        with_status(queryset, period)
+        with_status(Action.objects.filter(plan_id=plan_id), period)
         .annotate(previous_status=Subquery(last_update.values("status")[:1]))
         .select_related("recommendation")
         .order_by("order")
@@ -89,19 +89,13 @@ def _actions_with_status(queryset, period: dt.date, previous: dt.date):
 
 # The dashboard's queries of one plan, compiled once per process (plans/compiled.py): compiling them took
 # about a sixth of an uncached dashboard.
-_PLAN_IDS, _DATES, _OTHER_DATES = (
-    (-401, -402),
-    (dt.date(1901, 1, 1), dt.date(1902, 2, 1)),
-    (
-        dt.date(1903, 3, 1),
-        dt.date(1904, 4, 1),
-    ),
-)
+_PLAN_IDS = (-401, -402)
+_DATES = (dt.date(1901, 1, 1), dt.date(1902, 2, 1))
 _ACTIONS = CompiledQuery(
-    lambda plan_id, period, previous: _actions_with_status(Action.objects.filter(plan_id=plan_id), period, previous),
+    _actions_with_status,
     plan_id=_PLAN_IDS,
     period=_DATES,
-    previous=_OTHER_DATES,
+    previous=(dt.date(1903, 3, 1), dt.date(1904, 4, 1)),
 )
 _LEADS = CompiledQuery(
     lambda plan_id: (
@@ -129,15 +123,11 @@ _DECISIONS_PAST_DUE = CompiledQuery(
 )
 
 
-def build_dashboard(plan: Plan, period: dt.date, *, actions_queryset=None) -> Dashboard:
+def build_dashboard(plan: Plan, period: dt.date) -> Dashboard:
     period = month_start(period)
     previous = previous_period(period)
-    if actions_queryset is None:
-        actions = _ACTIONS(plan_id=plan.pk, period=period, previous=previous)
-        attach_leads(actions, rows=_LEADS(plan_id=plan.pk))
-    else:
-        actions = list(_actions_with_status(actions_queryset, period, previous))
-        attach_leads(actions)
+    actions = _ACTIONS(plan_id=plan.pk, period=period, previous=previous)
+    attach_leads(actions, rows=_LEADS(plan_id=plan.pk))
     read_status(actions, period)
     recommendations: dict[int, dict] = {}
     totals = dict.fromkeys(STATUS_KEYS, 0)
@@ -170,11 +160,7 @@ def build_dashboard(plan: Plan, period: dt.date, *, actions_queryset=None) -> Da
     for rec in recommendations.values():
         rec["segments"] = _segments(rec["counts"], rec["actions"])
     challenges = _OPEN_CHALLENGES(plan_id=plan.pk)
-    # Each challenge's action is one of those loaded above (no join for them); only a dashboard of some of
-    # the plan's actions (`actions_queryset`) may need others.
-    by_pk = {action.pk: action for action in actions}
-    if missing := {c.action_id for c in challenges} - by_pk.keys():
-        by_pk |= Action.objects.in_bulk(missing)
+    by_pk = {action.pk: action for action in actions}  # each challenge's action is loaded above: no join
     for challenge in challenges:
         challenge.action = by_pk[challenge.action_id]
         challenge.action.plan = plan  # its link needs the plan's slug

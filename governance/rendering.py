@@ -33,6 +33,7 @@ NO_UPDATE = mark_safe('<strong class="govuk-tag govuk-tag--grey">No update</stro
 MISSING = "(description missing in the source)"
 
 
+@functools.lru_cache(maxsize=64)  # four ratings and none: made once each
 def rag_tag(rag: str | None) -> SafeString:
     """A BRAG status as a word and a colour, never colour alone."""
     if not rag:
@@ -68,13 +69,12 @@ def decorate_actions(actions, plan) -> None:
     """Give each dashboard action its link and its pieces of HTML, made once: its table row (as
     `governance/includes/dashboard_rows.html` once wrote it) and its line in the exception lists."""
     url_of = action_url_maker(plan)
-    tags = {rag: rag_tag(rag) for rag in (None, *RAG_TAGS)}
     for action in actions:
         action.url = url_of(action.pk)
         description = action.description or MISSING
         action.short_14 = first_words(description, 14)
-        action.status_tag = tags.get(action.period_status) or rag_tag(action.period_status)
-        action.previous_tag = tags.get(action.previous_status) or rag_tag(action.previous_status)
+        action.status_tag = rag_tag(action.period_status)
+        action.previous_tag = rag_tag(action.previous_status)
         action.flag_tags = flag_tags(tuple(action.flags))
         action.lead_list = lead_list(action.lead_roles())
         state = (
@@ -124,6 +124,9 @@ def code_digest(modules: tuple[str, ...], templates: tuple[str, ...]) -> str:
     return digest.hexdigest()[:12]
 
 
+EMPTY_BAR = mark_safe('<rect class="app-bar app-bar--none" x="0" y="0" width="100" height="10"></rect>')  # noqa: S308
+
+
 def stacked_bar(segments, chart_id: str, label: str) -> SafeString:
     """An accessible stacked bar (`includes/stacked_bar.svg` wraps this): `segments` from
     `governance.dashboard._segments`, each also carrying its count as text; `label` names it."""
@@ -133,9 +136,6 @@ def stacked_bar(segments, chart_id: str, label: str) -> SafeString:
         '<rect class="app-bar app-bar--{}" x="{}" y="0" width="{}" height="10"><title>{}: {}</title></rect>',
         ((s["key"], f"{s['x']:.3f}", f"{s['width']:.3f}", s["label"], s["count"]) for s in segments),
     )
-    empty = (
-        "" if segments else mark_safe('<rect class="app-bar app-bar--none" x="0" y="0" width="100" height="10"></rect>')
-    )  # noqa: S308, E501 - a constant
     return format_html(
         '<svg class="app-stacked-bar" role="img" aria-labelledby="{0}-title {0}-desc" viewBox="0 0 100 10" '
         'preserveAspectRatio="none" width="100%" height="28" focusable="false">\n'
@@ -144,7 +144,7 @@ def stacked_bar(segments, chart_id: str, label: str) -> SafeString:
         label,
         desc,
         rects,
-        empty,
+        "" if segments else EMPTY_BAR,
     )
 
 
@@ -300,7 +300,7 @@ def timeline_items(events, plan) -> None:
         )
 
 
-MONTH_NAMES = [*calendar.month_name]
+MONTH_NAMES = [*calendar.month_name]  # English month names, as the dates elsewhere
 
 
 def _when(moment) -> str:

@@ -58,8 +58,8 @@ def _get_action(request: HttpRequest, slug: str, pk: int, perm: str = "plans.acc
     if period is not None:
         read_status([action], period)
     attach_leads([action])
-    # Who closed it and what superseded it are read only for the few actions that have them (one query each).
     action.plan = action.recommendation.plan = plan
+    # Who closed it and what superseded it are read only for the few actions that have them (one query each).
     if action.superseded_by_id:
         action.superseded_by.plan = plan  # its link needs the plan's slug
     require(request.user, perm, action, request=request)

@@ -30,6 +30,7 @@ __all__ = [
     "measure_series",
     "measure_statuses_for_plan",
     "measure_summary",
+    "one_measure_series",
     "recommendation_links",
 ]
 
@@ -68,31 +69,34 @@ _ONE_MEASURE_COMPARATORS = CompiledQuery(
 
 
 def measure_series(
-    measures: list[Measure], *, since: dt.date | None = None, until: dt.date | None = None, people: bool = True
+    measures: list[Measure], *, since: dt.date | None = None, until: dt.date | None = None
 ) -> tuple[dict[int, list], dict[int, list[ComparatorSeries]]]:
-    """Each measure's values (oldest first, with who entered them unless `people` is False) and its
-    comparator series, for the periods from `since` to `until` when given. Two queries."""
+    """Each measure's values (oldest first, with who entered them) and its comparator series, for the
+    periods from `since` to `until` when given. Two queries."""
     window = _window(since, until)
     ids = [m.pk for m in measures]
+    values = MeasureValue.objects.filter(window, measure_id__in=ids).select_related("entered_by").order_by("period")
+    comparators = _comparator_values(ComparatorValue.objects.filter(window, comparator__measure_id__in=ids))
+    return _series(measures, values, comparators)
+
+
+def one_measure_series(measure: Measure) -> tuple[list, list[ComparatorSeries]]:
+    """`measure_series` of one measure, its whole history (its page), from queries compiled once."""
+    values, comparators = _series(
+        [measure], _ONE_MEASURE_VALUES(measure_id=measure.pk), _ONE_MEASURE_COMPARATORS(measure_id=measure.pk)
+    )
+    return values[measure.pk], comparators[measure.pk]
+
+
+def _series(measures: list[Measure], rows, comparator_rows):
+    """Values and comparator figures grouped by measure, comparator figures by comparator."""
     by_id = {m.pk: m for m in measures}
-    values: dict[int, list] = {pk: [] for pk in ids}
-    # A measure's page asks for one measure's whole series: those two queries are compiled once.
-    whole_one = len(ids) == 1 and since is None and until is None and people
-    if whole_one:
-        rows = _ONE_MEASURE_VALUES(measure_id=ids[0])
-    else:
-        rows = MeasureValue.objects.filter(window, measure_id__in=ids).order_by("period")
-        rows = rows.select_related("entered_by") if people else rows
+    values: dict[int, list] = {pk: [] for pk in by_id}
     for item in rows:
         item.measure = by_id[item.measure_id]
         values[item.measure_id].append(item)
-    comparators: dict[int, dict[int, ComparatorSeries]] = {pk: {} for pk in ids}
-    rows = (
-        _ONE_MEASURE_COMPARATORS(measure_id=ids[0])
-        if whole_one
-        else _comparator_values(ComparatorValue.objects.filter(window, comparator__measure_id__in=ids))
-    )
-    for item in rows:
+    comparators: dict[int, dict[int, ComparatorSeries]] = {pk: {} for pk in by_id}
+    for item in comparator_rows:
         measure = by_id[item.comparator.measure_id]
         item.display = measure.format(item.value)
         series = comparators[measure.pk].setdefault(item.comparator_id, ComparatorSeries(item.comparator.name))

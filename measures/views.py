@@ -13,7 +13,7 @@ from . import charts, services
 from . import status as st
 from .forms import ComparatorValueForm, ConfirmImportForm, MeasureForm, UploadForm, ValueForm
 from .models import Measure, ValueImport, read_latest
-from .queries import measure_series, measure_summary, recommendation_links
+from .queries import measure_summary, one_measure_series, recommendation_links
 
 # A measure of a plan with its owner, on every measure page: compiled once per process (plans/compiled.py).
 _MEASURE = CompiledQuery(
@@ -102,8 +102,7 @@ def _latest_two(values: list) -> tuple:
 def measure_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     measure = _measure_for(request, slug, pk)
     plan = measure.plan
-    series, comparator_series = measure_series([measure])
-    values, comparators = series[measure.pk], comparator_series[measure.pk]
+    values, comparators = one_measure_series(measure)
     latest, previous = _latest_two(values)
     measure.latest_value = latest.value if latest else None
     measure.latest_period = latest.period if latest else None

@@ -1,11 +1,12 @@
 import django_tables2 as tables
 from django.template.defaultfilters import date as date_filter
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from .models import Action, attach_leads
 
 
-def lead_list(roles) -> str:
+def lead_list(roles) -> SafeString:
     """An action's leads in order, as `plans/includes/leads.html` writes them (for rows made in Python)."""
     if not roles:
         return format_html('<span class="govuk-hint govuk-!-margin-0">No lead named</span>')
@@ -49,7 +50,7 @@ class ActionTable(tables.Table):
                     action.reference,
                     self.render_description(action, description) if description or action.description_missing else "—",
                     action.recommendation.reference,
-                    self.render_leads(action, action.lead_roles()),
+                    self.render_leads(action),
                     self.render_due(action) if action.due_text or action.due_date else "—",
                 )
             )
@@ -60,8 +61,8 @@ class ActionTable(tables.Table):
             return format_html('<span class="govuk-hint govuk-!-margin-0">Description missing in the source</span>')
         return value if len(value) <= 160 else value[:157].rsplit(" ", 1)[0] + "…"
 
-    def render_leads(self, record, roles=None):
-        return lead_list(record.lead_roles() if roles is None else roles)
+    def render_leads(self, record):
+        return lead_list(record.lead_roles())
 
     def render_due(self, record):
         if record.due_date is None:

@@ -187,7 +187,7 @@ def test_each_compiled_query_of_the_dashboard_gives_what_the_orm_gives(seed_plan
     Decision.objects.create(meeting=meeting, text="Not yet.", due=dt.date(2030, 1, 1))
     measure = measure_with_figures(seed_plan, plan_manager)
     plan_id, today = seed_plan.pk, timezone.localdate()
-    orm_actions = gd._actions_with_status(Action.objects.filter(plan_id=plan_id), PERIOD, LAST_PERIOD)
+    orm_actions = gd._actions_with_status(plan_id, PERIOD, LAST_PERIOD)
     pairs = [
         (gd._ACTIONS(plan_id=plan_id, period=PERIOD, previous=LAST_PERIOD), orm_actions, ("recommendation",)),
         (
