@@ -2,7 +2,8 @@
 in the app with its reason."""
 
 from django.contrib import admin
-from django.utils.html import format_html
+
+from plans.html import format_html
 
 from .models import BoardPack
 from .packs import pack_snapshot_check

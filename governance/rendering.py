@@ -14,11 +14,11 @@ from pathlib import Path
 
 from django.template.defaultfilters import linebreaksbr
 from django.template.loader import get_template
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.timezone import template_localtime
 
+from plans.html import format_html, format_html_join
 from plans.links import pk_url_maker
 from plans.tables import lead_list
 

@@ -16,21 +16,14 @@ WeasyPrint; every figure is in the description and in each marker's title, and i
 
 from __future__ import annotations
 
-from html import escape as _html_escape
-
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
+
+from plans.html import escape as _e
+from plans.html import format_html
 
 __all__ = ["chart_figure", "chart_svg", "chart_table"]
 
 _MARKER_STROKE = ' stroke="#ffffff" stroke-width="1"'
-
-
-def _e(value) -> str:
-    """`value` escaped as the templates' autoescape does (a plain str, the usual case, the fast way)."""
-    if value.__class__ is str:
-        return _html_escape(value)
-    return conditional_escape(value)
 
 
 def _add(value, arg: int):

@@ -1,15 +1,18 @@
 import django_tables2 as tables
 from django.template.defaultfilters import date as date_filter
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from .html import format_html, format_html_join
 from .models import Action, attach_leads
+
+NO_LEAD = SafeString('<span class="govuk-hint govuk-!-margin-0">No lead named</span>')
+DESCRIPTION_MISSING = SafeString('<span class="govuk-hint govuk-!-margin-0">Description missing in the source</span>')
 
 
 def lead_list(roles) -> SafeString:
     """An action's leads in order, as `plans/includes/leads.html` writes them (for rows made in Python)."""
     if not roles:
-        return format_html('<span class="govuk-hint govuk-!-margin-0">No lead named</span>')
+        return NO_LEAD
     return format_html(
         '<ul class="govuk-list govuk-!-margin-0">{}</ul>',
         format_html_join("", "<li>{}</li>", ((role.title,) for role in roles)),
@@ -58,7 +61,7 @@ class ActionTable(tables.Table):
 
     def render_description(self, record, value):
         if record.description_missing:
-            return format_html('<span class="govuk-hint govuk-!-margin-0">Description missing in the source</span>')
+            return DESCRIPTION_MISSING
         return value if len(value) <= 160 else value[:157].rsplit(" ", 1)[0] + "…"
 
     def render_leads(self, record):

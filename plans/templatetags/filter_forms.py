@@ -2,8 +2,9 @@
 through crispy-forms and Django's widget templates (a template per option) it took a quarter of the page."""
 
 from django import forms, template
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+
+from plans.html import format_html, format_html_join
 
 register = template.Library()
 

@@ -2,9 +2,9 @@
 language's nested `if`s and `url` tags cost the shell about a millisecond a page."""
 
 from django import template
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from plans.html import format_html
 from plans.links import cached_reverse
 
 register = template.Library()
