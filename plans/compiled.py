@@ -12,8 +12,8 @@ compilations must be one of the named values, so a value derived from one (a per
 say) is refused instead of being frozen into the SQL. Running it then fills in the values and builds the
 rows as Django's own iterables do, with the compiler's converters (dates, decimals and JSON read the same
 as through the ORM). Model querysets give model instances (with `select_related` objects and
-annotations); `values_list()` querysets give tuples. `prefetch_related` is not supported: load related
-lists separately (`plans.models.attach_leads`).
+annotations); `values_list()` querysets give tuples, and may be unions (`union()`) of such querysets.
+`prefetch_related` is not supported: load related lists separately (`plans.models.attach_leads`).
 
 It reads the compiler's `select`, `klass_info` and `annotation_col_map`, as `ModelIterable` does: Django
 internals, so each use is tested against the plain queryset (`tests/plans/test_compiled.py`).
@@ -42,10 +42,12 @@ class CompiledQuery:
     def _prepare(self, alias: str) -> tuple:
         first = self.build(**{name: pair[0] for name, pair in self.samples.items()})
         second = self.build(**{name: pair[1] for name, pair in self.samples.items()})
-        if first.query.combinator or first._prefetch_related_lookups:
-            raise ValueError("unions and prefetch_related are not supported")
+        if first._prefetch_related_lookups:
+            raise ValueError("prefetch_related is not supported")
         if first._iterable_class not in (ModelIterable, ValuesListIterable):
             raise ValueError("only model and values_list() querysets: others are not supported")
+        if first.query.combinator and first._iterable_class is not ValuesListIterable:
+            raise ValueError("unions of model querysets are not supported: unions of values_list() ones are")
         compiler = first.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         sql_again, params_again = second.query.get_compiler(using=alias).as_sql()

@@ -142,6 +142,7 @@ def test_a_value_derived_from_another_is_refused_not_frozen_into_the_sql(seed_pl
         lambda action_id: Evidence.objects.filter(action_id=action_id).values("title"),
         lambda action_id: Evidence.objects.filter(action_id=action_id).union(Evidence.objects.filter(pk=1)),
     ],
+    ids=["prefetch_related", "values", "union of models"],
 )
 def test_what_it_cannot_run_is_refused(seed_plan, build):
     with pytest.raises(ValueError, match="not supported"):
@@ -268,3 +269,73 @@ def test_each_compiled_query_of_the_measure_page_gives_what_the_orm_gives(seed_p
 def test_a_value_of_another_kind_than_its_samples_is_refused(seed_plan):
     with pytest.raises(TypeError, match="period: expected date, got datetime"):
         _ACTION_WITH_STATUS(plan_id=seed_plan.pk, pk=1, period=dt.datetime(2019, 10, 1))
+
+
+def test_a_union_of_values_list_querysets_gives_what_the_orm_gives(seed_plan):
+    """The measures' links to recommendations: directly, through a key-measure statement, through an action."""
+    from django.core.management import call_command
+
+    from measures.models import Measure
+    from measures.queries import _RECOMMENDATION_LINKS, _recommendation_links, recommendation_links
+    from plans.models import Statement
+
+    call_command("loaddata", "seed_measures", verbosity=0)
+    first, second, third = Measure.objects.filter(plan=seed_plan).order_by("code")[:3]
+    recommendations = list(seed_plan.recommendations.order_by("order"))
+    first.recommendations.set(recommendations[:2])
+    statement = Statement.objects.filter(recommendation=recommendations[2], kind=Statement.Kind.MEASURE).first()
+    second.statements.set([statement])
+    third.actions.set([action_of(seed_plan, "3.6"), action_of(seed_plan, "1.1")])
+    orm = sorted(_recommendation_links(seed_plan.pk))
+    assert sorted(_RECOMMENDATION_LINKS(plan_id=seed_plan.pk)) == orm
+    links = recommendation_links(seed_plan)
+    assert {recommendations[0].pk, recommendations[1].pk} <= links[first.pk]
+    assert recommendations[2].pk in links[second.pk]
+    assert {recommendations[0].pk, recommendations[2].pk} <= links[third.pk]
+    assert links == {m: {r for mm, r in orm if mm == m} for m, _ in orm}
+    assert _RECOMMENDATION_LINKS(plan_id=seed_plan.pk + 1000) == []
+
+
+@pytest.mark.parametrize("count", [1, 3, 6, 7])
+def test_the_dashboards_chart_figures_are_what_the_orm_gives(seed_plan, plan_manager, count, monkeypatch):
+    """Up to six measures in a window run compiled, their ids filled up to six; more go through the ORM."""
+    from django.core.management import call_command
+
+    from governance.board_views import DASHBOARD_CHART_LIMIT
+    from measures.models import Comparator, ComparatorValue, Measure, MeasureValue
+    from measures.queries import CHART_SLOTS, _chart_comparators, _chart_values, _window, chart_series
+
+    assert DASHBOARD_CHART_LIMIT <= CHART_SLOTS
+    call_command("loaddata", "seed_measures", verbosity=0)
+    measures = list(Measure.objects.filter(plan=seed_plan).order_by("code")[:count])
+    assert len(measures) == count
+    for n, measure in enumerate(measures):
+        for month in range(1, 13):
+            MeasureValue.objects.create(
+                measure=measure, period=dt.date(2019, month, 1), value=n * 100 + month, entered_by=plan_manager
+            )
+        for name in ("England", "Statistical neighbours"):
+            comparator = Comparator.objects.create(measure=measure, name=name)
+            ComparatorValue.objects.create(comparator=comparator, period=dt.date(2019, 3, 1), value=n + 1)
+            ComparatorValue.objects.create(comparator=comparator, period=dt.date(2018, 3, 1), value=n + 2)
+    since, until = dt.date(2019, 2, 1), dt.date(2019, 10, 1)
+    chart_series(measures, since=since, until=until)  # compiled by now when it can be
+    compiled = []
+    original = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(1) or original(self, *a, **k))
+    values, comparators = chart_series(measures, since=since, until=until)
+    assert len(compiled) == (0 if count <= CHART_SLOTS else 2)
+    ids, window = [m.pk for m in measures], _window(since, until)
+    rows = list(_chart_values(ids, window))
+    assert len(rows) == 9 * count
+    assert [(m, f.period, f.value, f.suppressed) for m in ids for f in values[m]] == sorted(
+        rows, key=lambda row: (ids.index(row[0]), row[1])
+    )
+    expected: dict[int, dict[str, list]] = {m: {} for m in ids}
+    for measure_id, _, name, period, kind, value in _chart_comparators(ids, window):
+        expected[measure_id].setdefault(name, []).append((period, kind, value))
+    assert {
+        m: {series.name: [(f.period, f.period_kind, f.value) for f in series.values] for series in found}
+        for m, found in comparators.items()
+    } == expected
+    assert all(len(found) == 2 and len(found[0].values) == 1 for found in comparators.values())
