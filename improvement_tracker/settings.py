@@ -124,6 +124,17 @@ DATABASES = {
     )
 }
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Prepared statements: psycopg 3 prepares a query on the server once it has run DATABASE_PREPARE_THRESHOLD
+    # times on a connection (connections are kept, CONN_MAX_AGE), so PostgreSQL stops parsing and planning the
+    # same SQL on every request: 8 → 5 ms of the server's CPU a dashboard (README "Design decisions"). They
+    # need server-side binding. Set DATABASE_PREPARE_THRESHOLD=off behind a pooler in transaction mode
+    # (PgBouncer without max_prepared_statements), which cannot keep them.
+    _threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5").strip().lower()
+    if _threshold not in ("off", "none", ""):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=int(_threshold)
+        )
 
 
 def cache_from_url(url: str) -> dict:
@@ -142,6 +153,8 @@ def cache_from_url(url: str) -> dict:
 # Shared by every worker (the database or Redis), for computed page data keyed by each plan's
 # data version (plans/versioning.py), so it is never stale. `manage.py createcachetable` makes the table.
 CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "db"))}
+# Keeps two sites (or the benchmark's two databases) apart in one Redis.
+CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "")
 # How long a computed dashboard is kept (seconds); a write makes it unreachable sooner.
 DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", str(60 * 60 * 24)))
 
