@@ -8,8 +8,11 @@ collects static files into a temporary STATIC_ROOT, starts gunicorn with DEBUG o
 settings on (every request carries X-Forwarded-Proto: https), signs in a bench user (a board member
 and lead of the first plan) by writing a session, and runs wrk (1 and 10 connections, three runs
 each, the median kept) on every page, with a run of healthz beside each page's runs for its ratio.
-Writes bench/results/<date>-<scale>.json and prints a table. Every request goes to 127.0.0.1 only;
-gunicorn is stopped at the end whatever happens.
+The large scale also serves the small scale's database (BENCH_SMALL_DATABASE_URL, else the large
+one's name with "_small") and runs each page there before each of its runs at 10 connections, for
+the p95 comparison between the scales (see measure_pages). Writes bench/results/<date>-<scale>.json
+and prints a table. Every request goes to 127.0.0.1 only; gunicorn is stopped at the end whatever
+happens.
 """
 
 import argparse
@@ -302,10 +305,21 @@ def gunicorn(static_root: str, **env: str):
             server.wait()
 
 
-def measure_pages(wrk: str, port: int, pages: dict, cookie: str, smoke: bool) -> dict[str, dict]:
+def _medians(found: list[dict]) -> dict:
+    return {
+        name: round(statistics.median(r[name] for r in found), 2) for name in ("rps", "p50_ms", "p95_ms", "p99_ms")
+    } | {"errors": sum(r["errors"] for r in found)}
+
+
+def measure_pages(wrk: str, port: int, pages: dict, cookie: str, smoke: bool, small: dict | None = None) -> dict:
     """Each page at 1 and 10 connections (three runs each, the medians kept), with a run of `healthz` just
     before each page's runs: a page's ratio is to the baseline measured beside it, so the machine's speed
-    drifting during the benchmark (healthz moved by a third between runs here) does not move the ratios."""
+    drifting during the benchmark (healthz moved by a third between runs here) does not move the ratios.
+
+    `small` (the large run's: {"port", "pages", "cookie"} of a server on the small scale's database): at 10
+    connections each of the page's runs follows a run of the same page at the small scale, so that p95 at
+    the two scales is compared between runs seconds apart, not between benchmarks a quarter of an hour
+    apart (the machine's speed moved p95 of pages that do not depend on the scale by a third that way)."""
     seconds = 2 if smoke else int(os.environ.get("BENCH_SECONDS", "5"))
     plan = [(1, 1)] if smoke else [(1, 3), (10, 3)]
     results: dict[str, dict] = {}
@@ -313,6 +327,12 @@ def measure_pages(wrk: str, port: int, pages: dict, cookie: str, smoke: bool) ->
         status, _ = get(port, path, cookie)
         if status != 200:
             raise RuntimeError(f"{key} ({path}) answered {status} from gunicorn")
+        small_path = small["pages"][key] if small and key != "healthz" else None
+        if small_path is not None:
+            status, _ = get(small["port"], small_path, small["cookie"])
+            if status != 200:
+                raise RuntimeError(f"{key} ({small_path}) answered {status} from the small scale's gunicorn")
+            wrk_run(wrk, small["port"], small_path, small["cookie"], 10, 1)
         if not smoke:
             wrk_run(wrk, port, path, cookie, 10, 1)  # warm-up: every worker sees the page
         results[key] = {}
@@ -320,13 +340,16 @@ def measure_pages(wrk: str, port: int, pages: dict, cookie: str, smoke: bool) ->
             beside = None
             if key != "healthz" and not smoke:
                 beside = wrk_run(wrk, port, pages["healthz"], cookie, connections, seconds)["rps"]
-            found = [wrk_run(wrk, port, path, cookie, connections, seconds) for _ in range(runs)]
-            row = {
-                name: round(statistics.median(r[name] for r in found), 2)
-                for name in ("rps", "p50_ms", "p95_ms", "p99_ms")
-            } | {"errors": sum(r["errors"] for r in found)}
+            found, found_small = [], []
+            for _ in range(runs):
+                if small_path is not None and connections == 10:
+                    found_small.append(wrk_run(wrk, small["port"], small_path, small["cookie"], connections, seconds))
+                found.append(wrk_run(wrk, port, path, cookie, connections, seconds))
+            row = _medians(found)
             if beside is not None:
                 row["healthz_rps"] = round(beside, 2)
+            if found_small:
+                row["small_scale_beside"] = _medians(found_small)
             results[key][str(connections)] = row
             print(f"  {key:18} c={connections:<3} {row}")
     for values in results.values():
@@ -360,30 +383,39 @@ def floors(report: dict) -> dict[str, dict]:
     return found
 
 
-def cross_scale_floors(report: dict) -> dict[str, dict]:
-    """At the large scale, against the newest small-scale results: the same query count on every page,
-    and p95 at 10 connections no more than 1.2 times the small scale's."""
-    if report["scale"]["name"] != "large":
+def cross_scale_floors(report: dict, small_queries: dict[str, int] | None) -> dict[str, dict]:
+    """At the large scale: the same query count on every page as at the small scale (counted in the same
+    run), and p95 at 10 connections no more than 1.2 times the small scale's, from the runs of the small
+    scale made beside the large scale's (`small_scale_beside`)."""
+    if report["scale"]["name"] != "large" or small_queries is None:
         return {}
-    small_files = sorted((BASE_DIR / "bench" / "results").glob("*-small.json"))
-    if not small_files:
-        print("  no small-scale results to compare with: run BENCH_SCALE=small make bench first")
-        return {}
-    small = json.loads(small_files[-1].read_text())
-    print(f"  compared with {small_files[-1].name}")
     found = {}
     for key, page in report["pages"].items():
-        before = small["pages"].get(key)
-        if before is None:
-            continue
         found[f"{key}_queries_same_as_small"] = {
             "value": page["queries"],
-            "limit": before["queries"],
-            "pass": page["queries"] == before["queries"],
+            "limit": small_queries[key],
+            "pass": page["queries"] == small_queries[key],
         }
-        ratio = page["connections"]["10"]["p95_ms"] / max(before["connections"]["10"]["p95_ms"], 0.001)
-        found[f"{key}_p95_c10_large_over_small"] = {"value": round(ratio, 3), "limit": 1.2, "pass": ratio <= 1.2}
+        row = page["connections"]["10"]
+        if "small_scale_beside" in row:
+            ratio = row["p95_ms"] / max(row["small_scale_beside"]["p95_ms"], 0.001)
+            found[f"{key}_p95_c10_large_over_small"] = {"value": round(ratio, 3), "limit": 1.2, "pass": ratio <= 1.2}
     return found
+
+
+def against_small_results(report: dict) -> dict:
+    """For reference: p95 at 10 connections over the newest small-scale benchmark's, made at another time."""
+    small_files = sorted((BASE_DIR / "bench" / "results").glob("*-small.json"))
+    if report["scale"]["name"] != "large" or not small_files:
+        return {}
+    small = json.loads(small_files[-1].read_text())
+    return {
+        key: round(
+            page["connections"]["10"]["p95_ms"] / max(small["pages"][key]["connections"]["10"]["p95_ms"], 0.001), 3
+        )
+        for key, page in report["pages"].items()
+        if key in small["pages"]
+    } | {"file": small_files[-1].name}
 
 
 def print_table(report: dict) -> None:
@@ -407,13 +439,69 @@ def print_table(report: dict) -> None:
         print(f"  {'pass' if floor['pass'] else 'FAIL'}  {name}: {floor['value']} (limit {floor['limit']})")
 
 
+SMALL_CACHE_PREFIX = "bench-small"
+
+
+def small_database_url() -> str:
+    """The small scale's database, for the large run's paired runs: BENCH_SMALL_DATABASE_URL, else the large
+    one's name with "_small" (tracker_bench → tracker_bench_small), else the small scale's SQLite file."""
+    given = os.environ.get("BENCH_SMALL_DATABASE_URL")
+    if given:
+        return given
+    large = os.environ["DATABASE_URL"]
+    if large.startswith("sqlite:"):
+        return f"sqlite:///{Path(tempfile.gettempdir()) / 'tracker-bench-small.sqlite3'}"
+    head, _, tail = large.rpartition("/")
+    name, _, query = tail.partition("?")
+    return f"{head}/{name}_small" + (f"?{query}" if query else "")
+
+
+def ensure_postgres_database(url: str) -> None:
+    """CREATE DATABASE for a PostgreSQL URL whose database is missing (SQLite makes its file itself)."""
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    import psycopg
+
+    head, _, tail = url.rpartition("/")
+    name = tail.partition("?")[0]
+    with psycopg.connect(f"{head}/postgres", autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{name}"')  # noqa: S608 - our own benchmark database's name
+
+
+def prepare_small(static_root: str) -> dict:
+    """The small scale's data, bench user, pages and query counts, prepared by this script in a process of its
+    own (on the small scale's database); the environment its gunicorn needs."""
+    url = small_database_url()
+    ensure_postgres_database(url)
+    env = {"DATABASE_URL": url, "CACHE_KEY_PREFIX": SMALL_CACHE_PREFIX}
+    output = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "bench.run", "--scale", "small", "--prepare-only"],
+        cwd=BASE_DIR,
+        env=os.environ | env | {"BENCH_STATIC_ROOT": static_root},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    match = re.search(r"^BENCH_PREPARED (.*)$", output, re.MULTILINE)
+    if match is None:
+        raise RuntimeError(f"the small scale was not prepared:\n{output}")
+    return json.loads(match.group(1)) | {"env": env}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=SCALES, default=os.environ.get("BENCH_SCALE", "large"))
+    parser.add_argument(
+        "--prepare-only",
+        action="store_true",
+        help="generate the data, sign in the bench user and count each page's queries, print them, and stop",
+    )
     args = parser.parse_args()
     scale, smoke = args.scale, args.scale == "smoke"
-    wrk = ensure_wrk()
-    static_root = tempfile.mkdtemp(prefix="tracker-bench-static-")
+    wrk = None if args.prepare_only else ensure_wrk()
+    # The large run's preparing of the small scale uses the static files that run collected.
+    static_root = os.environ["BENCH_STATIC_ROOT"] if args.prepare_only else tempfile.mkdtemp(prefix="tracker-bench-")
     configure(scale, static_root)
     import django
 
@@ -426,7 +514,8 @@ def main() -> int:
     call_command("migrate", interactive=False, verbosity=0)
     generated = prepare_data(sizes)
     print("  data: reused" if generated is None else f"  data: generated in {generated:.1f} s")
-    call_command("collectstatic", interactive=False, verbosity=0)
+    if not args.prepare_only:
+        call_command("collectstatic", interactive=False, verbosity=0)
     from django.conf import settings
     from django.core.cache import cache
 
@@ -436,16 +525,33 @@ def main() -> int:
     queries = query_counts(user, pages)
     connections.close_all()
     cookie = f"{settings.SESSION_COOKIE_NAME}={session_key}"
+    if args.prepare_only:
+        prepared = {"cookie": cookie, "pages": pages, "queries": queries, "generated": generated}
+        print("BENCH_PREPARED " + json.dumps(prepared))
+        return 0
+    # The large run measures the small scale beside it (see measure_pages), from a server of its own.
+    small = prepare_small(static_root) if scale == "large" else None
+    if small is not None:
+        print(f"  small scale beside: {small['env']['DATABASE_URL']}")
     # Every page but the uncached dashboard from workers sharing the cache; then the dashboard from
     # workers whose cache is switched off, so that each of its requests builds it from the database.
     try:
         shared = {key: path for key, path in pages.items() if key != "dashboard"}
-        with gunicorn(static_root) as (port, master):
-            results = measure_pages(wrk, port, shared, cookie, smoke)
+        with contextlib.ExitStack() as servers:
+            port, master = servers.enter_context(gunicorn(static_root))
+            beside = None
+            if small is not None:
+                beside = small | {"port": servers.enter_context(gunicorn(static_root, **small["env"]))[0]}
+            results = measure_pages(wrk, port, shared, cookie, smoke, beside)
             peak_rss = worker_peak_rss_mb(master)
-        with gunicorn(static_root, CACHE_URL="dummy://") as (port, master):
+        with contextlib.ExitStack() as servers:
+            port, master = servers.enter_context(gunicorn(static_root, CACHE_URL="dummy://"))
+            beside = None
+            if small is not None:
+                uncached_env = small["env"] | {"CACHE_URL": "dummy://"}
+                beside = small | {"port": servers.enter_context(gunicorn(static_root, **uncached_env))[0]}
             uncached = measure_pages(
-                wrk, port, {"healthz": pages["healthz"], "dashboard": pages["dashboard"]}, cookie, smoke
+                wrk, port, {"healthz": pages["healthz"], "dashboard": pages["dashboard"]}, cookie, smoke, beside
             )
             peak_rss = max(peak_rss, worker_peak_rss_mb(master))
         # Ratios from the healthz of the same server run.
@@ -473,8 +579,11 @@ def main() -> int:
         "peak_rss_mb": peak_rss,
         "floors": {},
     }
+    if small is not None:
+        report["small_scale_beside"] = {"database": small["env"]["DATABASE_URL"], "queries": small["queries"]}
+        report["p95_c10_over_small_results"] = against_small_results(report)
     if not smoke:
-        report["floors"] = floors(report) | cross_scale_floors(report)
+        report["floors"] = floors(report) | cross_scale_floors(report, small["queries"] if small else None)
     out = BASE_DIR / "bench" / "results" / f"{dt.date.today():%Y-%m-%d}-{scale}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
