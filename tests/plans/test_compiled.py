@@ -23,9 +23,12 @@ pytestmark = pytest.mark.django_db
 def state(obj, *related: str) -> dict:
     """An instance's fields, its annotations and the fields of the related objects loaded with it."""
     found = {name: value for name, value in vars(obj).items() if not name.startswith("_")}
+    found["_state"] = (obj._state.adding, obj._state.db)
     for name in related:
         other = getattr(obj, name)
         found[name] = None if other is None else {k: v for k, v in vars(other).items() if not k.startswith("_")}
+        if other is not None:
+            found[name]["_state"] = (other._state.adding, other._state.db)
     return found
 
 
@@ -339,3 +342,26 @@ def test_the_dashboards_chart_figures_are_what_the_orm_gives(seed_plan, plan_man
         for m, found in comparators.items()
     } == expected
     assert all(len(found) == 2 and len(found[0].values) == 1 for found in comparators.values())
+
+
+def test_instances_are_made_as_from_db_makes_them_and_by_from_db_when_a_model_has_init_receivers(seed_plan, history):
+    """Rows become instances without Model.__init__ where that only stores values; a pre_init or post_init
+    receiver (or a field whose attribute does more) sends them through Model.from_db, so receivers run."""
+    from django.db.models.signals import post_init
+
+    expected = [state(obj, "recommendation") for obj in _ACTION(plan_id=seed_plan.pk, pk=history.pk)]
+    [fast] = _ACTION(plan_id=seed_plan.pk, pk=history.pk)
+    assert fast.recommendation.actions.filter(pk=fast.pk).exists() and not fast._state.adding
+    fast.save(update_fields=["description"])  # an instance read this way updates, never inserts
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append((sender.__name__, instance.pk))
+
+    post_init.connect(receiver, sender=Action)
+    try:
+        got = _ACTION(plan_id=seed_plan.pk, pk=history.pk)
+    finally:
+        post_init.disconnect(receiver, sender=Action)
+    assert seen == [("Action", history.pk)]
+    assert [state(obj, "recommendation") for obj in got] == expected
