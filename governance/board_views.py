@@ -15,6 +15,7 @@ from measures.models import Measure
 from measures.queries import charts_for_measures, measure_statuses_for_plan
 from measures.status import impact_warning
 from plans.compiled import CompiledQuery
+from plans.dates import MONTH_NAMES
 from plans.permissions import get_plan_for
 from plans.versioning import data_token
 
@@ -121,7 +122,7 @@ def _compute(plan, period: dt.date, board=_UNKNOWN) -> tuple[dict, Dashboard]:
         "data": data,
         "period": period,
         "period_options": rendering.period_options(
-            [(f"{p:%Y-%m}", f"{rendering.MONTH_NAMES[p.month]} {p.year}", p == period) for p in _periods(period)]
+            [(f"{p:%Y-%m}", f"{MONTH_NAMES[p.month]} {p.year}", p == period) for p in _periods(period)]
         ),
         "filter": DashboardFilter(None, actions=data.actions),
         "totals": totals,

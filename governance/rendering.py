@@ -5,7 +5,6 @@ Each matches its template include (`includes/rag_tag.html`, `includes/flags.html
 pieces once instead of including three templates per row and per exception list.
 """
 
-import calendar
 import functools
 import hashlib
 import importlib
@@ -18,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.timezone import template_localtime
 
+from plans.dates import MONTH_NAMES
 from plans.html import format_html, format_html_join
 from plans.links import pk_url_maker
 from plans.tables import lead_list
@@ -298,9 +298,6 @@ def timeline_items(events, plan) -> None:
             anchor,
             mark_safe("".join(parts)),  # noqa: S308 - escaped parts
         )
-
-
-MONTH_NAMES = [*calendar.month_name]  # English month names, as the dates elsewhere
 
 
 def _when(moment) -> str:

@@ -11,6 +11,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+# English month names by number (index 0 empty), as the pages write dates ("1 December 2019").
+MONTH_NAMES = [*calendar.month_name]
+
+
+def long_date(value: dt.date) -> str:
+    """A date as the templates' `date:"j F Y"` writes it, without the template filter's per-call set-up."""
+    return f"{value.day} {MONTH_NAMES[value.month]} {value.year}"
+
+
 MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name} | {
     name.lower(): number for number, name in enumerate(calendar.month_abbr) if name
 }

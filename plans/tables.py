@@ -1,8 +1,9 @@
 import django_tables2 as tables
-from django.template.defaultfilters import date as date_filter
 from django.utils.safestring import SafeString
 
+from .dates import long_date
 from .html import format_html, format_html_join
+from .links import pk_url_maker
 from .models import Action, attach_leads
 
 NO_LEAD = SafeString('<span class="govuk-hint govuk-!-margin-0">No lead named</span>')
@@ -40,6 +41,7 @@ class ActionTable(tables.Table):
 
         The leads come in one query for the page's actions (`attach_leads`)."""
         attach_leads(actions)
+        url_of = pk_url_maker("governance:action_detail", plan.slug)
         rows = []
         for action in actions:
             action.plan = plan  # its link needs the plan's slug
@@ -49,7 +51,7 @@ class ActionTable(tables.Table):
                     '<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link" href="{}">{}</a>'
                     '</td><td class="govuk-table__cell">{}</td><td class="govuk-table__cell">{}</td>'
                     '<td class="govuk-table__cell">{}</td><td class="govuk-table__cell">{}</td></tr>',
-                    action.get_absolute_url(),
+                    url_of(action.pk),
                     action.reference,
                     self.render_description(action, description) if description or action.description_missing else "—",
                     action.recommendation.reference,
@@ -70,7 +72,7 @@ class ActionTable(tables.Table):
     def render_due(self, record):
         if record.due_date is None:
             return record.due_text or "—"
-        derived = date_filter(record.due_date, "j F Y")
+        derived = long_date(record.due_date)
         if record.due_recurrence:
             derived += f", then {record.get_due_recurrence_display().lower()}"
         return format_html('{}<br><span class="govuk-hint govuk-!-margin-0">{}</span>', record.due_text, derived)

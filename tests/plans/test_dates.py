@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from plans.dates import read_when
+from plans.dates import long_date, read_when
 
 
 @pytest.mark.parametrize(
@@ -34,3 +34,11 @@ def test_due_words_give_the_date_they_mean_and_never_a_guess(words, date, recurr
 
 def test_a_start_month_means_its_first_day():
     assert read_when("April 2019", month_end=False).date == dt.date(2019, 4, 1)
+
+
+def test_long_dates_are_written_as_the_date_filter_writes_them():
+    from django.template.defaultfilters import date as date_filter
+
+    days = [dt.date(2019, month, day) for month in range(1, 13) for day in (1, 9, 28)] + [dt.date(2024, 2, 29)]
+    assert [long_date(day) for day in days] == [date_filter(day, "j F Y") for day in days]
+    assert long_date(dt.date(2019, 12, 1)) == "1 December 2019"
