@@ -327,7 +327,7 @@ def measure_pages(wrk: str, port: int, pages: dict, cookie: str, smoke: bool, sm
         status, _ = get(port, path, cookie)
         if status != 200:
             raise RuntimeError(f"{key} ({path}) answered {status} from gunicorn")
-        small_path = small["pages"][key] if small and key != "healthz" else None
+        small_path = small["pages"][key] if small else None
         if small_path is not None:
             status, _ = get(small["port"], small_path, small["cookie"])
             if status != 200:

@@ -21,8 +21,13 @@ __all__ = ["escape", "format_html", "format_html_join"]
 
 def escape(value) -> str:
     """`django.utils.html.conditional_escape`: markup (`__html__`) as it is, anything else escaped."""
-    if value.__class__ is str:  # the usual case first
+    kind = value.__class__
+    if kind is str:  # the usual cases first
         return _html_escape(value)
+    if kind is SafeString:
+        return value
+    if kind is int:
+        return str(value)  # digits and a sign: nothing to escape
     if isinstance(value, Promise):
         value = str(value)
     if hasattr(value, "__html__"):
