@@ -105,6 +105,14 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
         import copy
 
+        from simple_history.models import registered_models
+
+        # History rows are written for the world and again when it is deleted: all go at the end too.
+        history_before = {
+            model: model.history.order_by("-history_id").values_list("history_id", flat=True).first() or 0
+            for model in registered_models.values()
+            if hasattr(model, "history")
+        }
         plan = plan_import(data=copy.deepcopy(_seed_data()) | {"slug": "matrix-plan"})
         people = {
             "outsider": UserFactory(username="m-outsider"),
@@ -201,3 +209,5 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         outsiders_plan.delete()  # committed data must not outlive the package: other tests count plans
         for user in people.values():
             user.delete()
+        for model, last in history_before.items():
+            model.history.filter(history_id__gt=last).delete()
