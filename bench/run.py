@@ -460,11 +460,13 @@ def ensure_postgres_database(url: str) -> None:
     """CREATE DATABASE for a PostgreSQL URL whose database is missing (SQLite makes its file itself)."""
     if not url.startswith(("postgres://", "postgresql://")):
         return
+    import dj_database_url
     import psycopg
 
-    head, _, tail = url.rpartition("/")
-    name = tail.partition("?")[0]
-    with psycopg.connect(f"{head}/postgres", autocommit=True) as conn:
+    found = dj_database_url.parse(url)
+    name = found["NAME"]
+    server = {"host": found["HOST"], "port": found["PORT"], "user": found["USER"], "password": found["PASSWORD"]}
+    with psycopg.connect(dbname="postgres", autocommit=True, **{k: v for k, v in server.items() if v}) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
             conn.execute(f'CREATE DATABASE "{name}"')  # noqa: S608 - our own benchmark database's name
 

@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.timezone import template_localtime
 
-from plans.dates import MONTH_NAMES
+from plans.dates import long_date
 from plans.html import format_html, format_html_join
 from plans.links import pk_url_maker
 from plans.tables import lead_list
@@ -303,4 +303,4 @@ def timeline_items(events, plan) -> None:
 def _when(moment) -> str:
     """A moment as the templates' `date:"j F Y, H:i"` writes it, in the current time zone."""
     local = template_localtime(moment)
-    return f"{local.day} {MONTH_NAMES[local.month]} {local.year}, {local:%H:%M}"
+    return f"{long_date(local)}, {local:%H:%M}"
