@@ -137,7 +137,7 @@ user, _ = get_user_model().objects.get_or_create(username="drill", defaults={"fi
 Membership.objects.get_or_create(user=user, plan=Plan.objects.get(slug="%s"), defaults={"kind": "board_member"})
 session = SessionStore()
 session[SESSION_KEY] = str(user.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[BACKEND_SESSION_KEY] = "plans.backends.ModelBackend"
 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
 session.create()
 print(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")

@@ -149,7 +149,7 @@ def bench_user_and_pages():
     RoleHolder.objects.get_or_create(role=role, user=user, until=None)
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "plans.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     measure = Measure.objects.filter(plan=plan).order_by("code").first()

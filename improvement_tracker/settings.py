@@ -162,7 +162,8 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username and address before any password is checked.
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, the user of each request read by a compiled query (plans/backends.py).
+    "plans.backends.ModelBackend",
 ]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -244,8 +245,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Sessions are read from the shared cache and written through to the database: no query per request
-# for the session once it is cached, and nothing lost when the cache is emptied.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# for the session once it is cached, and nothing lost when the cache is emptied. Django's cached_db,
+# its database read compiled once per process (plans/sessions.py).
+SESSION_ENGINE = "plans.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -21,6 +21,7 @@ internals, so each use is tested against the plain queryset (`tests/plans/test_c
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from django.db import connections
@@ -61,10 +62,12 @@ class CompiledQuery:
             if one == two:
                 slots.append(None)  # part of the shape: the same whatever the values
                 continue
-            # A value as given, or as the backend adapts it (SQLite takes dates as ISO text).
-            found = [(name, _as_given) for name, pair in self.samples.items() if pair == (one, two)] or [
-                (name, str) for name, pair in self.samples.items() if (str(pair[0]), str(pair[1])) == (one, two)
-            ]
+            # A value as given, or as the backend adapts it (SQLite takes dates and datetimes as ISO text).
+            found = []
+            for adapt in (_as_given, str, _datetime_adapter(alias)):
+                found = [(name, adapt) for name, pair in self.samples.items() if _adapted(adapt, pair) == (one, two)]
+                if found:
+                    break
             if len(found) != 1:
                 raise ValueError(f"a parameter derived from the values, or ambiguous: {one!r} / {two!r}")
             slots.append(found[0])
@@ -100,6 +103,16 @@ class CompiledQuery:
 
 def _as_given(value):
     return value
+
+
+def _datetime_adapter(alias: str) -> Callable:
+    """A datetime as the backend writes it in a query (SQLite: naive UTC text); anything else unchanged."""
+    adapt = connections[alias].ops.adapt_datetimefield_value
+    return lambda value: adapt(value) if isinstance(value, dt.datetime) else value
+
+
+def _adapted(adapt: Callable, pair: tuple) -> tuple:
+    return adapt(pair[0]), adapt(pair[1])
 
 
 def _instances(compiler, rows, alias: str) -> list:

@@ -248,7 +248,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         plan_url = invitation.plan.get_absolute_url()
         # Only an account made here, with the password just chosen, is signed in: never an existing one.
         if created:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="plans.backends.ModelBackend")
             messages.success(request, f"Welcome. You have joined {invitation.plan.title}.")
             return redirect(plan_url)
         if request.user.is_authenticated and request.user.pk == user.pk:
