@@ -259,6 +259,13 @@ def format_number(value: Decimal | float | None, *, places: int = 1) -> str:
     """ "1,234", "18.5": up to `places` decimals, no trailing zeros."""
     if value is None:
         return ""
+    return _format_number(value, places)
+
+
+# Equal numbers (Decimal("18.50"), Decimal("18.5"), 18.5) read the same, so one entry serves them all. A
+# dashboard formats about 200 figures a request, mostly the same ones as last time.
+@functools.lru_cache(maxsize=8192)
+def _format_number(value: Decimal | float, places: int) -> str:
     value = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     text = f"{value:,.{places}f}"
     if "." in text:
