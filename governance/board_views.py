@@ -95,7 +95,7 @@ def _compute(plan, period: dt.date, board=_UNKNOWN) -> tuple[dict, Dashboard]:
         board = Board.objects.filter(plan=plan).select_related("chair_role").first()
     # Delivery beside impact: each recommendation's measures, and charts of those off target.
     loaded: dict[int, Measure] = {}
-    measures_by_rec = measure_statuses_for_plan(plan, period, loaded=loaded)
+    measures_by_rec = measure_statuses_for_plan(plan, period, loaded=loaded, brief=True)
     for rec in data.recommendations:
         rec_measures = measures_by_rec.get(rec["recommendation"].pk, [])
         open_statuses = [

@@ -28,6 +28,7 @@ __all__ = [
     "charts_for_measures",
     "impact_warning",
     "measure_series",
+    "measure_status_brief",
     "measure_statuses_for_plan",
     "measure_summary",
     "one_measure_series",
@@ -190,27 +191,21 @@ def measure_summary(measure: Measure, *, plan_slug: str, url: str | None = None)
     """A measure's latest figure, status and direction, from `Measure.objects.with_latest()`; `url` is its
     page's address when the caller has made it already."""
     latest, previous = measure.latest_value, measure.previous_value
-    status = measure.status_of(latest)
     since_previous = st.direction(latest, previous, polarity=measure.polarity)
     since_baseline = st.direction(latest, measure.baseline_value, polarity=measure.polarity)
-    if status:
-        status_label = st.STATUS_LABELS[status]
-    elif measure.target is None:
-        status_label = "No target"
-    else:
-        status_label = "No value yet"
+    brief = measure_status_brief(measure, plan_slug=plan_slug, url=url)
     return {
-        "id": measure.pk,
-        "code": measure.code,
-        "name": measure.name,
-        "url": url or reverse("measures:measure_detail", args=[plan_slug, measure.pk]),
+        "id": brief["id"],
+        "code": brief["code"],
+        "name": brief["name"],
+        "url": brief["url"],
         "unit": measure.unit,
         "has_target": measure.target is not None,
         "target": measure.format(measure.target),
         "target_date": measure.target_date.isoformat() if measure.target_date else None,
-        "status": status,
-        "status_label": status_label,
-        "status_tag": st.STATUS_TAGS.get(status, "govuk-tag--grey"),
+        "status": brief["status"],
+        "status_label": brief["status_label"],
+        "status_tag": brief["status_tag"],
         "value": measure.format(latest),
         "period": measure.latest_period.isoformat() if measure.latest_period else None,
         "period_label": st.period_label(measure.latest_period, measure.frequency) if measure.latest_period else "",
@@ -225,6 +220,27 @@ def measure_summary(measure: Measure, *, plan_slug: str, url: str | None = None)
         "direction_since_baseline_label": st.DIRECTION_WORDS[since_baseline][0] if since_baseline else "",
         "baseline": measure.format(measure.baseline_value),
         "baseline_period_label": measure.baseline_period_label,
+    }
+
+
+def measure_status_brief(measure: Measure, *, plan_slug: str, url: str | None = None) -> dict:
+    """The part of `measure_summary` that says where a measure stands (its link, status and the word for it):
+    what the dashboard shows of each measure."""
+    status = measure.status_of(measure.latest_value)
+    if status:
+        status_label = st.STATUS_LABELS[status]
+    elif measure.target is None:
+        status_label = "No target"
+    else:
+        status_label = "No value yet"
+    return {
+        "id": measure.pk,
+        "code": measure.code,
+        "name": measure.name,
+        "url": url or reverse("measures:measure_detail", args=[plan_slug, measure.pk]),
+        "status": status,
+        "status_label": status_label,
+        "status_tag": st.STATUS_TAGS.get(status, "govuk-tag--grey"),
     }
 
 
@@ -260,13 +276,18 @@ _MEASURES_AS_OF = CompiledQuery(
 
 
 def measure_statuses_for_plan(
-    plan: Plan, as_of_period: dt.date | None = None, *, loaded: dict[int, Measure] | None = None
+    plan: Plan,
+    as_of_period: dt.date | None = None,
+    *,
+    loaded: dict[int, Measure] | None = None,
+    brief: bool = False,
 ) -> dict[int, list[dict]]:
     """Per recommendation id, its measures (by code) with their latest figure and status up to `as_of_period`.
 
-    Each measure is a dict from `measure_summary`: "status" is "green", "amber", "red" or None (no
-    target, or no value yet), with "status_label" the word to show beside its colour. Two queries.
-    `loaded`, when given, receives the Measure objects by id (to chart some without a query more).
+    Each measure is a dict from `measure_summary` (`measure_status_brief` when `brief`): "status" is "green",
+    "amber", "red" or None (no target, or no value yet), with "status_label" the word to show beside its
+    colour. Two queries. `loaded`, when given, receives the Measure objects by id (to chart some without a
+    query more).
     """
     if as_of_period is None:
         measures = read_latest(Measure.objects.for_plan(plan).with_latest().order_by("code"))
@@ -279,7 +300,9 @@ def measure_statuses_for_plan(
         measure.plan = plan
         if loaded is not None:
             loaded[measure.pk] = measure
-        summary = measure_summary(measure, plan_slug=plan.slug, url=url_of(measure.pk))
+        summary = (measure_status_brief if brief else measure_summary)(
+            measure, plan_slug=plan.slug, url=url_of(measure.pk)
+        )
         for recommendation_id in sorted(links.get(measure.pk, ())):
             by_recommendation.setdefault(recommendation_id, []).append(summary)
     return by_recommendation

@@ -54,12 +54,14 @@ class Period:
     def months(self) -> int:
         return MONTHS_IN[self.kind]
 
-    @property
+    # Worked out once per period (a chart asks each point's several times): kept in the instance's __dict__,
+    # outside the dataclass's fields, so equality, ordering and hashing are as before.
+    @functools.cached_property
     def end(self) -> dt.date:
         """The first day after the period."""
         return add_months(self.start, self.months)
 
-    @property
+    @functools.cached_property
     def label(self) -> str:
         return period_label(self.start, self.kind)
 
@@ -193,11 +195,16 @@ def _parse_words(words: str, kind: str | None) -> Period:
 
 def periods_between(first: Period, last: Period) -> list[Period]:
     """Every period of first's kind from first to last, inclusive."""
+    return list(_periods_between(first, last))
+
+
+@functools.lru_cache(maxsize=1024)  # a chart's axis and points: the same few spans again and again
+def _periods_between(first: Period, last: Period) -> tuple[Period, ...]:
     found, current = [], first
     while current.start <= last.start:
         found.append(current)
         current = current.next()
-    return found
+    return tuple(found)
 
 
 # Numbers ----------------------------------------------------------------------------------------
