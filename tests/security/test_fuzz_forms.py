@@ -123,7 +123,10 @@ def test_no_page_answers_a_500_whatever_its_query(client, db, world, name):
     @given(
         query=st.dictionaries(
             st.sampled_from(
-                ["q", "words", "kind", "user", "since", "until", "page", "period", "sort", "recommendation", "lead"]
+                [
+                    *["q", "words", "kind", "user", "since", "until", "page", "period", "sort", "recommendation"],
+                    *["lead", "organisation", "status", "flag"],
+                ]
             ),
             hostile_text,
             max_size=4,
