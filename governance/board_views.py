@@ -16,6 +16,7 @@ from measures.queries import charts_for_measures, measure_statuses_for_plan
 from measures.status import impact_warning
 from plans.compiled import CompiledQuery
 from plans.dates import MONTH_NAMES
+from plans.links import cached_reverse
 from plans.permissions import get_plan_for
 from plans.versioning import data_token
 
@@ -84,6 +85,18 @@ def _periods(period: dt.date) -> list[dt.date]:
 
 
 _UNKNOWN = object()
+DOWNLOADS = ("pdf", "xlsx", "csv")
+
+
+def _period_words(period: dt.date, previous: dt.date) -> dict[str, str]:
+    """The period as the dashboard's templates write it ("May 2022", "2022-05"), made once instead of a
+    `date` filter (with its per-call format look-up) each time a fragment writes it."""
+    return {
+        "month": f"{MONTH_NAMES[period.month]} {period.year}",
+        "previous_month": f"{MONTH_NAMES[previous.month]} {previous.year}",
+        "previous_month_name": MONTH_NAMES[previous.month],
+        "period_code": f"{period:%Y-%m}",
+    }
 
 
 def _compute(plan, period: dt.date, board=_UNKNOWN) -> tuple[dict, Dashboard]:
@@ -116,11 +129,15 @@ def _compute(plan, period: dt.date, board=_UNKNOWN) -> tuple[dict, Dashboard]:
     year_before = dt.date(period.year - 1, period.month, 1)
     charts = charts_for_measures(charted, since=year_before, until=period)
     totals = [(key, STATUS_LABELS[key], data.totals[key]) for key in STATUS_KEYS]
+    words = _period_words(period, data.previous)
     context = {
         "plan": plan,
         "board": board,
         "data": data,
         "period": period,
+        **words,
+        "download_urls": {kind: cached_reverse("governance:dashboard_download", plan.slug, kind) for kind in DOWNLOADS},
+        "board_packs_url": cached_reverse("governance:board_packs", plan.slug, board.pk) if board else "",
         "period_options": rendering.period_options(
             [(f"{p:%Y-%m}", f"{MONTH_NAMES[p.month]} {p.year}", p == period) for p in _periods(period)]
         ),
@@ -143,6 +160,7 @@ def _compute(plan, period: dt.date, board=_UNKNOWN) -> tuple[dict, Dashboard]:
     bundle = {
         "period": period,
         "previous": data.previous,
+        **words,
         "board_name": board.name if board else "",
         "action_count": len(data.actions),
         "controls_html": render_to_string("governance/includes/dashboard_controls.html", context),
@@ -197,6 +215,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         "bundle": bundle,
         "data": data,
         "period": period,
+        "period_code": bundle["period_code"],
         "filtered": filtered,
         "crumbs": [(plan.title, plan.get_absolute_url()), ("Dashboard", None)],
     }

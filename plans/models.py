@@ -10,10 +10,10 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Prefetch, Q
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from .dates import read_when
+from .links import cached_reverse
 
 
 class PlanQuerySet(models.QuerySet):
@@ -58,7 +58,7 @@ class Plan(models.Model):
         return (self.slug,)
 
     def get_absolute_url(self) -> str:
-        return reverse("plans:plan_detail", args=[self.slug])
+        return cached_reverse("plans:plan_detail", self.slug)
 
     def clean(self):
         self.published = read_when(self.published_text, month_end=False).date
@@ -151,7 +151,7 @@ class Recommendation(models.Model):
 
     def get_absolute_url(self) -> str:
         # Shown with its monitoring (actions' status beside measures'), so governance serves it.
-        return reverse("governance:recommendation_detail", args=[self.plan.slug, self.pk])
+        return cached_reverse("governance:recommendation_detail", self.plan.slug, self.pk)
 
 
 class RoleManager(models.Manager):
@@ -291,7 +291,7 @@ class Action(models.Model):
 
     def get_absolute_url(self) -> str:
         # The action page shows the plan's words with their monitoring, so governance serves it.
-        return reverse("governance:action_detail", args=[self.plan.slug, self.pk])
+        return cached_reverse("governance:action_detail", self.plan.slug, self.pk)
 
     def derive_dates(self) -> None:
         due = read_when(self.due_text)
