@@ -11,7 +11,8 @@ it builds and compiles the queryset with each set of samples: a parameter that d
 compilations must be one of the named values, so a value derived from one (a period's previous month,
 say) is refused instead of being frozen into the SQL. Running it then fills in the values and builds the
 rows as Django's own iterables do, with the compiler's converters (dates, decimals and JSON read the same
-as through the ORM). Model querysets give model instances (with `select_related` objects and
+as through the ORM), found once; a JSON field's empty object, what most `extra` fields hold, skips the
+parser. Model querysets give model instances (with `select_related` objects and
 annotations); `values_list()` querysets give tuples, and may be unions (`union()`) of such querysets.
 `prefetch_related` is not supported: load related lists separately (`plans.models.attach_leads`).
 
@@ -25,8 +26,9 @@ import datetime as dt
 from collections.abc import Callable
 
 from django.db import connections
-from django.db.models import QuerySet, signals
+from django.db.models import JSONField, QuerySet, signals
 from django.db.models.base import ModelState
+from django.db.models.fields.json import KeyTransform
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.models.query_utils import DeferredAttribute
@@ -71,7 +73,12 @@ class CompiledQuery:
             if len(found) != 1:
                 raise ValueError(f"a parameter derived from the values, or ambiguous: {one!r} / {two!r}")
             slots.append(found[0])
-        prepared = (sql, list(params), slots, compiler, first._iterable_class)
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        converters = [
+            (position, [_fast_json_converter(c, expression) for c in functions], expression)
+            for position, (functions, expression) in compiler.get_converters(fields).items()
+        ]
+        prepared = (sql, list(params), slots, compiler, first._iterable_class, converters)
         self._prepared[alias] = prepared
         return prepared
 
@@ -85,7 +92,7 @@ class CompiledQuery:
         if any(isinstance(value, int) and not _INT64[0] <= value <= _INT64[1] for value in values.values()):
             return []  # no column holds such a number (the ORM finds nothing without asking, as here)
         prepared = self._prepared.get(using) or self._prepare(using)
-        sql, constants, slots, compiler, iterable = prepared
+        sql, constants, slots, compiler, iterable, converters = prepared
         params = [
             constant if slot is None else slot[1](values[slot[0]])
             for constant, slot in zip(constants, slots, strict=True)
@@ -95,7 +102,17 @@ class CompiledQuery:
             rows = cursor.fetchall()
         if compiler.has_extra_select:
             rows = [row[: compiler.col_count] for row in rows]
-        rows = compiler.results_iter([rows], tuple_expected=iterable is ValuesListIterable)
+        if converters:  # as SQLCompiler.results_iter and apply_converters do, with the converters found once
+            connection = compiler.connection
+            rows = [list(row) for row in rows]
+            for row in rows:
+                for position, functions, expression in converters:
+                    value = row[position]
+                    for convert in functions:
+                        value = convert(value, expression, connection)
+                    row[position] = value
+            if iterable is ValuesListIterable:
+                rows = [tuple(row) for row in rows]
         if iterable is ValuesListIterable:
             return list(rows)
         return _instances(compiler, rows, using)
@@ -103,6 +120,26 @@ class CompiledQuery:
 
 def _as_given(value):
     return value
+
+
+def _fast_json_converter(convert: Callable, expression) -> Callable:
+    """`JSONField.from_db_value` for JSON read as text (PostgreSQL's jsonb through psycopg 3), with the empty
+    object, what most `extra` fields hold, made without the parser. Any other converter as it is."""
+    field = getattr(expression, "output_field", None)
+    if (
+        getattr(convert, "__func__", None) is not JSONField.from_db_value
+        or getattr(convert, "__self__", None) is not field
+        or field.decoder is not None
+        or isinstance(expression, KeyTransform)
+    ):
+        return convert
+
+    def from_db_value(value, expression, connection):
+        if value == "{}":
+            return {}
+        return convert(value, expression, connection)
+
+    return from_db_value
 
 
 def _datetime_adapter(alias: str) -> Callable:

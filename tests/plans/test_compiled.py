@@ -365,3 +365,21 @@ def test_instances_are_made_as_from_db_makes_them_and_by_from_db_when_a_model_ha
         post_init.disconnect(receiver, sender=Action)
     assert seen == [("Action", history.pk)]
     assert [state(obj, "recommendation") for obj in got] == expected
+
+
+def test_json_fields_read_as_the_orm_reads_them_and_each_empty_object_is_its_own(seed_plan):
+    """`extra` holding {} (most rows), an object, a list and the text "{}"; an annotation built as JSON."""
+    actions = list(Action.objects.filter(plan=seed_plan).order_by("order")[:4])
+    for action, extra in zip(actions, [{}, {"source": "row 7", "cells": [1, 2]}, [1, "two"], "{}"], strict=True):
+        Action.objects.filter(pk=action.pk).update(extra=extra)
+    by_plan = CompiledQuery(
+        lambda plan_id, period: with_status(Action.objects.filter(plan_id=plan_id), period).order_by("order"),
+        plan_id=(-901, -902),
+        period=(dt.date(1901, 1, 1), dt.date(1902, 2, 1)),
+    )
+    compiled = by_plan(plan_id=seed_plan.pk, period=PERIOD)
+    orm = list(with_status(Action.objects.filter(plan_id=seed_plan.pk), PERIOD).order_by("order"))
+    assert [(a.pk, a.extra, a.status_row) for a in compiled] == [(a.pk, a.extra, a.status_row) for a in orm]
+    assert [a.extra for a in compiled[:4]] == [{}, {"source": "row 7", "cells": [1, 2]}, [1, "two"], "{}"]
+    empties = [a.extra for a in compiled if a.extra == {}]
+    assert len(empties) > 2 and len({id(e) for e in empties}) == len(empties)  # never one dict shared
