@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from plans.dates import long_date
 from plans.models import Action, Plan, Recommendation, Role, Statement
 
 from . import status as st
@@ -271,6 +272,12 @@ class MeasureValue(models.Model):
     @property
     def period_code(self) -> str:
         return st.period_code(self.period, self.measure.frequency)
+
+    @property
+    def entered_on(self) -> str:
+        """The day it was entered, as `date:"j F Y"` writes it in the current time zone (a row per period on the
+        measure's page: the filter's per-call set-up cost more than the rest of the row)."""
+        return long_date(timezone.template_localtime(self.entered_at)) if self.entered_at else ""
 
     @property
     def display(self) -> str:
