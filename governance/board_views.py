@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from measures.models import Measure
@@ -88,6 +89,11 @@ _UNKNOWN = object()
 DOWNLOADS = ("pdf", "xlsx", "csv")
 
 
+def _joined(pieces) -> SafeString:
+    """Pieces of markup made by format_html, as one: a template writes one variable instead of one per piece."""
+    return mark_safe("".join(pieces))  # noqa: S308 - each piece is escaped by format_html
+
+
 def _period_words(period: dt.date, previous: dt.date) -> dict[str, str]:
     """The period as the dashboard's templates write it ("May 2022", "2022-05"), made once instead of a
     `date` filter (with its per-call format look-up) each time a fragment writes it."""
@@ -109,16 +115,16 @@ def _compute(plan, period: dt.date, board=_UNKNOWN) -> tuple[dict, Dashboard]:
     # Delivery beside impact: each recommendation's measures, and charts of those off target.
     loaded: dict[int, Measure] = {}
     measures_by_rec = measure_statuses_for_plan(plan, period, loaded=loaded, brief=True)
+    open_statuses: dict[int, list] = {}  # each recommendation's working actions' statuses
+    for action in data.actions:
+        if action.is_working:
+            open_statuses.setdefault(action.recommendation_id, []).append(action.period_status)
     for rec in data.recommendations:
         rec_measures = measures_by_rec.get(rec["recommendation"].pk, [])
-        open_statuses = [
-            a.period_status for a in data.actions if a.recommendation_id == rec["recommendation"].pk and a.is_working
-        ]
+        measure_statuses = [m["status"] for m in rec_measures]
         rec["measures"] = rec_measures
-        rec["measure_counts"] = {
-            key: sum(1 for m in rec_measures if m["status"] == key) for key in ("green", "amber", "red")
-        }
-        rec["impact_warning"] = impact_warning(open_statuses, [m["status"] for m in rec_measures])
+        rec["measure_counts"] = {key: measure_statuses.count(key) for key in ("green", "amber", "red")}
+        rec["impact_warning"] = impact_warning(open_statuses.get(rec["recommendation"].pk, []), measure_statuses)
         rec["html"] = rendering.recommendation_block(rec)
     off_target = {m["id"]: m for ms in measures_by_rec.values() for m in ms if m["status"] in ("red", "amber")}
     worst = sorted(off_target.values(), key=lambda m: (m["status"] != "red", m["code"]))
@@ -152,7 +158,7 @@ def _compute(plan, period: dt.date, board=_UNKNOWN) -> tuple[dict, Dashboard]:
         "uncharted_html": rendering.measure_link_items(worst[DASHBOARD_CHART_LIMIT:]),
         "off_target_count": len(worst),
         "exception_sections": [
-            (key, title, hint, [exception_item(action, key) for action in data.exceptions[key]])
+            (key, title, hint, len(data.exceptions[key]), _joined(exception_item(a, key) for a in data.exceptions[key]))
             for key, title, hint in EXCEPTION_SECTIONS
         ],
         "rows": data.actions,

@@ -101,6 +101,15 @@ def decorate_actions(actions, plan) -> None:
 
 def exception_item(action, key: str) -> SafeString:
     """An action's line in one of the dashboard's exception lists (`EXCEPTION_SECTIONS`)."""
+    if key not in ("changed", "slipped"):
+        # The same line in every list without details (an action is often both stale and without an
+        # update): made once per action.
+        line = getattr(action, "exception_line", None)
+        if line is None:
+            line = action.exception_line = format_html(
+                '<li><a class="govuk-link" href="{}">{}</a> {}</li>\n', action.url, action.reference, action.short_14
+            )
+        return line
     detail = ""
     if key == "changed":
         reason = format_html(" – “{}”", action.period_reason) if action.period_reason else ""
