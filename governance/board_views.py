@@ -12,11 +12,13 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
+from measures.chart_html import chart_figure
 from measures.models import Measure
 from measures.queries import charts_for_measures, measure_statuses_for_plan
 from measures.status import impact_warning
 from plans.compiled import CompiledQuery
 from plans.dates import MONTH_NAMES
+from plans.html import format_html
 from plans.links import cached_reverse
 from plans.permissions import get_plan_for
 from plans.versioning import data_token
@@ -41,7 +43,6 @@ FRAGMENTS = [
     "governance/includes/dashboard_controls.html",
     "governance/includes/dashboard_summary.html",
     "governance/includes/dashboard_filter.html",
-    "governance/includes/dashboard_rows.html",
 ]
 # What makes the cached parts (their digest is part of the cache key).
 DIGEST_MODULES = (
@@ -87,6 +88,11 @@ def _periods(period: dt.date) -> list[dt.date]:
 
 _UNKNOWN = object()
 DOWNLOADS = ("pdf", "xlsx", "csv")
+
+
+def _figure(chart: dict | None) -> SafeString:
+    """A chart with its table, as `measures/includes/chart_figure.html` includes it (with its newline)."""
+    return format_html("{}\n", chart_figure(chart)) if chart else SafeString("")
 
 
 def _joined(pieces) -> SafeString:
@@ -152,7 +158,8 @@ def _compute(plan, period: dt.date, board=_UNKNOWN) -> tuple[dict, Dashboard]:
         "totals_html": rendering.totals_list(totals),
         "status_rows_html": rendering.status_table_rows(data.recommendations, data.totals),
         "charted": [
-            (off_target[pk], charts.get(pk), rendering.measure_status_tag(off_target[pk])) for pk in charted_ids
+            (off_target[pk], _figure(charts.get(pk)), rendering.measure_status_tag(off_target[pk]))
+            for pk in charted_ids
         ],
         "uncharted": worst[DASHBOARD_CHART_LIMIT:],
         "uncharted_html": rendering.measure_link_items(worst[DASHBOARD_CHART_LIMIT:]),
@@ -172,7 +179,7 @@ def _compute(plan, period: dt.date, board=_UNKNOWN) -> tuple[dict, Dashboard]:
         "controls_html": render_to_string("governance/includes/dashboard_controls.html", context),
         "summary_html": render_to_string("governance/includes/dashboard_summary.html", context),
         "filter_html": render_to_string("governance/includes/dashboard_filter.html", context),
-        "rows_html": render_to_string("governance/includes/dashboard_rows.html", context),
+        "rows_html": rendering.dashboard_rows(data.actions),
     }
     return bundle, data
 
@@ -232,7 +239,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "filter": action_filter,
             "shown": shown,
             "shown_count": len(shown),
-            "rows_html": render_to_string("governance/includes/dashboard_rows.html", {"rows": shown}),
+            "rows_html": rendering.dashboard_rows(shown),
         }
     else:
         context |= {
