@@ -13,7 +13,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from plans.compiled import CompiledQuery
-from plans.models import Action, ActionLead, Plan, attach_leads
+from plans.models import Action, ActionLead, Plan, attach_leads, share_loaded
 
 from .flags import action_flags, read_status, with_status
 from .models import RAG_RANK, ActionUpdate, Challenge, Decision, Meeting, Rag, month_start, previous_period
@@ -134,8 +134,9 @@ def build_dashboard(plan: Plan, period: dt.date) -> Dashboard:
     exceptions: dict[str, list] = {
         "new_red": [], "overdue": [], "stale": [], "no_update": [], "slipped": [], "changed": [],
     }  # fmt: skip
+    share_loaded(actions, "plan", plan)
+    share_loaded([action.recommendation for action in actions], "plan", plan)
     for action in actions:
-        action.plan = action.recommendation.plan = plan
         action.flags = action_flags(action, period)
         action.direction = direction(action.period_status, action.previous_status)
         action.direction_word, action.direction_arrow = DIRECTION_WORDS[action.direction]

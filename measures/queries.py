@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from plans.compiled import CompiledQuery
 from plans.links import pk_url_maker
-from plans.models import Plan
+from plans.models import Plan, share_loaded
 
 from . import charts
 from . import status as st
@@ -296,8 +296,8 @@ def measure_statuses_for_plan(
     links = recommendation_links(plan)
     url_of = pk_url_maker("measures:measure_detail", plan.slug)
     by_recommendation: dict[int, list[dict]] = {}
+    share_loaded(measures, "plan", plan)
     for measure in measures:
-        measure.plan = plan
         if loaded is not None:
             loaded[measure.pk] = measure
         summary = (measure_status_brief if brief else measure_summary)(

@@ -328,6 +328,20 @@ class Action(models.Model):
         return [link.role for link in self.lead_links()]
 
 
+def share_loaded(objects, name: str, value) -> None:
+    """`obj.<name> = value` for each of `objects` whose foreign key `name` already points at `value` (loaded
+    once, e.g. the plan of a plan's actions): the related object is cached without the descriptor's checks,
+    which it would pass (same id, same database), and which cost a dashboard a third of a millisecond.
+    Any other object is set through the descriptor as usual."""
+    fields = {}
+    for obj in objects:
+        field = fields.get(obj.__class__) or fields.setdefault(obj.__class__, obj._meta.get_field(name))
+        if getattr(obj, field.attname) == value.pk and obj._state.db == value._state.db:
+            obj._state.fields_cache[field.cache_name] = value
+        else:
+            setattr(obj, name, value)
+
+
 def attach_leads(actions, *, rows=None) -> None:
     """Load the lead links (with their roles) of many actions in one query, for `Action.lead_links`.
 
