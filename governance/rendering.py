@@ -69,6 +69,7 @@ def decorate_actions(actions, plan) -> None:
     """Give each dashboard action its link and its pieces of HTML, made once: its table row (as
     the dashboard's rows template once wrote it) and its line in the exception lists."""
     url_of = action_url_maker(plan)
+    lead_lists: dict[tuple, SafeString] = {}  # many actions share their leads: each list is made once
     for action in actions:
         action.url = url_of(action.pk)
         description = action.description or MISSING
@@ -76,7 +77,9 @@ def decorate_actions(actions, plan) -> None:
         action.status_tag = rag_tag(action.period_status)
         action.previous_tag = rag_tag(action.previous_status)
         action.flag_tags = flag_tags(tuple(action.flags))
-        action.lead_list = lead_list(action.lead_roles())
+        roles = action.lead_roles()
+        key = tuple(role.pk for role in roles)
+        action.lead_list = lead_lists.get(key) or lead_lists.setdefault(key, lead_list(roles))
         state = (
             ""
             if action.is_working
