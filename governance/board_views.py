@@ -1,6 +1,7 @@
 """The Improvement Board's pages: the dashboard (a board member's home page)."""
 
 import datetime as dt
+import functools
 
 from django.conf import settings
 from django.core.cache import cache
@@ -75,15 +76,23 @@ _LATEST_MEETING = CompiledQuery(
 )
 
 
-def _periods(period: dt.date) -> list[dt.date]:
+def _periods(period: dt.date, today: dt.date) -> list[dt.date]:
     """The last three years of months, newest first (no query needed to list them)."""
-    periods, month = [], max(period, month_start(timezone.localdate()))
+    periods, month = [], max(period, month_start(today))
     while len(periods) < 36:
         periods.append(month)
         month = previous_period(month)
     if period not in periods:
         periods.append(period)
     return periods
+
+
+@functools.lru_cache(maxsize=256)  # a pure function of two dates: the same 37 options on every request
+def _period_options(period: dt.date, today: dt.date) -> SafeString:
+    """The reporting period's options, `period` selected."""
+    return rendering.period_options(
+        [(f"{p:%Y-%m}", f"{MONTH_NAMES[p.month]} {p.year}", p == period) for p in _periods(period, today)]
+    )
 
 
 _UNKNOWN = object()
@@ -150,9 +159,7 @@ def _compute(plan, period: dt.date, board=_UNKNOWN) -> tuple[dict, Dashboard]:
         **words,
         "download_urls": {kind: cached_reverse("governance:dashboard_download", plan.slug, kind) for kind in DOWNLOADS},
         "board_packs_url": cached_reverse("governance:board_packs", plan.slug, board.pk) if board else "",
-        "period_options": rendering.period_options(
-            [(f"{p:%Y-%m}", f"{MONTH_NAMES[p.month]} {p.year}", p == period) for p in _periods(period)]
-        ),
+        "period_options": _period_options(period, timezone.localdate()),
         "filter": DashboardFilter(None, actions=data.actions),
         "totals": totals,
         "totals_html": rendering.totals_list(totals),
