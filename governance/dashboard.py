@@ -97,9 +97,14 @@ _ACTIONS = CompiledQuery(
     period=_DATES,
     previous=(dt.date(1903, 3, 1), dt.date(1904, 4, 1)),
 )
+# The role's plan as well as the action's (a lead is one of its plan's roles, ActionLead.clean): with both,
+# PostgreSQL reads the plan's links through the role index instead of scanning every plan's (3.7 → 0.3 ms
+# at 150 plans).
 _LEADS = CompiledQuery(
     lambda plan_id: (
-        ActionLead.objects.filter(action__plan_id=plan_id).select_related("role").order_by("action_id", "order")
+        ActionLead.objects.filter(action__plan_id=plan_id, role__plan_id=plan_id)
+        .select_related("role")
+        .order_by("action_id", "order")
     ),
     plan_id=_PLAN_IDS,
 )

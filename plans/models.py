@@ -8,6 +8,7 @@ these fields lack is kept in `extra`.
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Prefetch, Q
 from simple_history.models import HistoricalRecords
@@ -383,6 +384,11 @@ class ActionLead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action.reference}: {self.role}"
+
+    def clean(self):
+        # A lead is one of the plan's roles: pages read an action's leads through its plan's roles.
+        if self.action_id and self.role_id and self.role.plan_id != self.action.plan_id:
+            raise ValidationError({"role": "Choose a role of this action's plan."})
 
     def natural_key(self):
         return (*self.action.natural_key(), self.order)
