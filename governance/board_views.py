@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
 from measures.chart_html import chart_figure
@@ -104,11 +104,6 @@ def _figure(chart: dict | None) -> SafeString:
     return format_html("{}\n", chart_figure(chart)) if chart else SafeString("")
 
 
-def _joined(pieces) -> SafeString:
-    """Pieces of markup made by format_html, as one: a template writes one variable instead of one per piece."""
-    return mark_safe("".join(pieces))  # noqa: S308 - each piece is escaped by format_html
-
-
 def _period_words(period: dt.date, previous: dt.date) -> dict[str, str]:
     """The period as the dashboard's templates write it ("May 2022", "2022-05"), made once instead of a
     `date` filter (with its per-call format look-up) each time a fragment writes it."""
@@ -172,10 +167,15 @@ def _compute(plan, period: dt.date, board=_UNKNOWN) -> tuple[dict, Dashboard]:
         "uncharted_html": rendering.measure_link_items(worst[DASHBOARD_CHART_LIMIT:]),
         "off_target_count": len(worst),
         "exception_sections": [
-            (key, title, hint, len(data.exceptions[key]), _joined(exception_item(a, key) for a in data.exceptions[key]))
+            (
+                key,
+                title,
+                hint,
+                len(data.exceptions[key]),
+                rendering.joined(exception_item(a, key) for a in data.exceptions[key]),
+            )
             for key, title, hint in EXCEPTION_SECTIONS
         ],
-        "rows": data.actions,
     }
     bundle = {
         "period": period,

@@ -75,6 +75,10 @@ def decorate_actions(actions, plan) -> None:
         description = action.description or MISSING
         action.short_14 = first_words(description, 14)
         action.status_tag = rag_tag(action.period_status)
+        # Its line in the exception lists without details (an action is often both stale and without an update).
+        action.exception_line = format_html(
+            '<li><a class="govuk-link" href="{}">{}</a> {}</li>\n', action.url, action.reference, action.short_14
+        )
         action.previous_tag = rag_tag(action.previous_status)
         action.flag_tags = flag_tags(tuple(action.flags))
         roles = action.lead_roles()
@@ -108,22 +112,20 @@ NO_ROWS = mark_safe(  # noqa: S308 - a constant
 )
 
 
+def joined(pieces) -> SafeString:
+    """Pieces of markup made by format_html, as one: a template writes one variable instead of one per piece."""
+    return mark_safe("".join(pieces))  # noqa: S308 - each piece is escaped by format_html
+
+
 def dashboard_rows(actions) -> SafeString:
     """The dashboard table's rows (each made by `decorate_actions`), or a row saying none match."""
-    return mark_safe("\n" + ("".join(action.row_html for action in actions) or NO_ROWS) + "\n")  # noqa: S308
+    return joined(["\n", joined(action.row_html for action in actions) or NO_ROWS, "\n"])
 
 
 def exception_item(action, key: str) -> SafeString:
     """An action's line in one of the dashboard's exception lists (`EXCEPTION_SECTIONS`)."""
     if key not in ("changed", "slipped"):
-        # The same line in every list without details (an action is often both stale and without an
-        # update): made once per action.
-        line = getattr(action, "exception_line", None)
-        if line is None:
-            line = action.exception_line = format_html(
-                '<li><a class="govuk-link" href="{}">{}</a> {}</li>\n', action.url, action.reference, action.short_14
-            )
-        return line
+        return action.exception_line  # made by decorate_actions
     detail = ""
     if key == "changed":
         reason = format_html(" – “{}”", action.period_reason) if action.period_reason else ""

@@ -238,14 +238,13 @@ def line_chart(
                 ],
                 "points": [
                     {
-                        "x": x_text,
-                        "y": y_text,
+                        "x": xy[id(p)][2],
+                        "y": xy[id(p)][3],
                         "title": f"{name}, {p.period.label}: {p.text}",
-                        "marker": _marker(style["marker"], x, y),
+                        "marker": _marker(style["marker"], xy[id(p)][0], xy[id(p)][1]),
                     }
                     for p in item["points"]
                     if p.value is not None
-                    for x, y, x_text, y_text in [xy[id(p)]]
                 ],
                 "gaps": [
                     {"x": _fmt(x_of(p.period)), "title": f"{name}, {p.period.label}: {p.text.lower()}"}

@@ -193,19 +193,11 @@ def measure_summary(measure: Measure, *, plan_slug: str, url: str | None = None)
     latest, previous = measure.latest_value, measure.previous_value
     since_previous = st.direction(latest, previous, polarity=measure.polarity)
     since_baseline = st.direction(latest, measure.baseline_value, polarity=measure.polarity)
-    brief = measure_status_brief(measure, plan_slug=plan_slug, url=url)
-    return {
-        "id": brief["id"],
-        "code": brief["code"],
-        "name": brief["name"],
-        "url": brief["url"],
+    return measure_status_brief(measure, plan_slug=plan_slug, url=url) | {
         "unit": measure.unit,
         "has_target": measure.target is not None,
         "target": measure.format(measure.target),
         "target_date": measure.target_date.isoformat() if measure.target_date else None,
-        "status": brief["status"],
-        "status_label": brief["status_label"],
-        "status_tag": brief["status_tag"],
         "value": measure.format(latest),
         "period": measure.latest_period.isoformat() if measure.latest_period else None,
         "period_label": st.period_label(measure.latest_period, measure.frequency) if measure.latest_period else "",

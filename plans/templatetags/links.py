@@ -5,9 +5,9 @@ microseconds, and the address of a name with the same arguments does not change 
 import functools
 
 from django import template
-from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.templatetags.static import static
-from django.utils.functional import empty
 
 from plans.links import cached_reverse
 
@@ -20,17 +20,15 @@ def cached_url(viewname: str, *args) -> str:
 
 
 @register.simple_tag
-def cached_static(path: str) -> str:
-    """`{% static %}`, remembered per process and storage: a hashed name's look-up in the manifest cost each
-    page about 30 µs a file, and the manifest does not change while the process runs."""
-    storage = staticfiles_storage._wrapped
-    if storage is empty:
-        staticfiles_storage._setup()
-        storage = staticfiles_storage._wrapped
-    return _static(storage, path)
-
-
 @functools.lru_cache(maxsize=256)
-def _static(storage, path: str) -> str:
-    # The storage is part of the key: a test that changes STORAGES gets a new one.
+def cached_static(path: str) -> str:
+    """`{% static %}`, remembered per process: a hashed name's look-up in the manifest cost each page about
+    30 µs a file, and the manifest does not change while the process runs."""
     return static(path)
+
+
+@receiver(setting_changed)
+def _forget_static(*, setting, **kwargs) -> None:
+    # As Django forgets its staticfiles storage when a test changes these settings.
+    if setting in ("STORAGES", "STATIC_URL", "STATIC_ROOT"):
+        cached_static.cache_clear()

@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.cached_db import SessionStore as DjangoSessionStore
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
+from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -46,16 +48,17 @@ def test_an_expired_or_unknown_session_is_empty_and_its_key_forgotten():
     assert loaded(SessionStore, None) == ({}, None)
 
 
-def test_the_session_read_compiles_nothing_after_its_first_use():
+def test_the_session_read_compiles_nothing_after_its_first_use(monkeypatch):
     key = stored_session(colour="green")
     loaded(SessionStore, key)
     cache.clear()
-    from django.db import connection
-
+    compiled = []
+    original = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(1) or original(self, *a, **k))
     with CaptureQueriesContext(connection) as queries:
         assert loaded(SessionStore, key)[0] == {"colour": "green"}
-    assert len(queries) == 1
-    assert "django_session" in queries[0]["sql"]
+    assert len(queries) == 1 and "django_session" in queries[0]["sql"]
+    assert compiled == []
 
 
 def test_the_backend_reads_the_active_user_as_djangos_does():
